@@ -1,0 +1,94 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ActionRequest, ActionStatus, PrincipalId, ToolName } from '../../domain/action.js';
+import { DecisionBody } from '../../domain/decision.js';
+import { matchesAny } from '../../domain/glob.js';
+import { operatorIdentity, principalOf, requireAgent, requireOperator, type Principal } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { route } from '../validate.js';
+import { agentOfActionId, notFound, type ActionGateway } from './gateway.js';
+
+/** Query of `POST /v1/actions`: how long to hold the answer for the action to settle. */
+export const SubmitQuery = z.object({
+  wait: z.coerce.number().int('must be whole seconds').min(0).max(60, 'at most 60 seconds').default(0),
+});
+
+/** Path of the routes about one action. */
+export const ActionParams = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}\.[0-9a-f]{24}$/, 'not an action id'),
+});
+
+/** Query of `GET /v1/actions`. */
+export const ListQuery = z.object({
+  status: ActionStatus.optional(),
+  agent: PrincipalId.optional(),
+  tool: ToolName.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** Agents see their own actions only; anyone else gets the same 404 as for a missing action. */
+function assertCanSee(principal: Principal, actionId: string): void {
+  if (principal.kind === 'agent' && agentOfActionId(actionId) !== principal.agent.id) throw notFound(actionId);
+}
+
+/** The `/v1/actions` routes. */
+export function actionRoutes(gateway: ActionGateway): Router {
+  const router = Router();
+
+  router.post(
+    '/',
+    route({ body: ActionRequest, query: SubmitQuery }, async ({ body, query }, req, res) => {
+      const agent = requireAgent(req);
+      if (!matchesAny(body.tool, agent.tools)) {
+        throw new ApiError('forbidden', `agent ${agent.id} may not use tool ${body.tool}`, {
+          field: 'tool',
+          allowed: agent.tools,
+        });
+      }
+      const state = await gateway.submit(agent, body, query.wait * 1000);
+      req.log.info({ actionId: state.id, status: state.status, tier: state.risk.tier, score: state.risk.score }, 'action submitted');
+      res.status(202).json(state);
+    }),
+  );
+
+  router.get(
+    '/',
+    route({ query: ListQuery }, async ({ query }, req, res) => {
+      requireOperator(req);
+      res.json({ actions: await gateway.list(query) });
+    }),
+  );
+
+  router.get(
+    '/:id',
+    route({ params: ActionParams }, async ({ params }, req, res) => {
+      assertCanSee(principalOf(req), params.id);
+      res.json(await gateway.get(params.id));
+    }),
+  );
+
+  router.post(
+    '/:id/cancel',
+    route({ params: ActionParams }, async ({ params }, req, res) => {
+      const principal = principalOf(req);
+      assertCanSee(principal, params.id);
+      const by = principal.kind === 'agent' ? `agent:${principal.agent.id}` : operatorIdentity(principal.operator).by;
+      const state = await gateway.cancel(params.id, { by });
+      req.log.info({ actionId: state.id, by }, 'action cancelled');
+      res.json(state);
+    }),
+  );
+
+  router.post(
+    '/:id/decision',
+    route({ params: ActionParams, body: DecisionBody }, async ({ params, body }, req, res) => {
+      const operator = requireOperator(req);
+      const identity = operatorIdentity(operator);
+      const state = await gateway.decide(params.id, { ...body, ...identity, via: 'api' });
+      req.log.info({ actionId: state.id, by: identity.by, decision: body.decision, status: state.status }, 'decision recorded');
+      res.json(state);
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,66 @@
+import type { Client } from '@temporalio/client';
+import express, { type Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import type { AirlockConfig } from '../config/index.js';
+import type { Logger } from '../lib/logger.js';
+import { actionRoutes } from './actions/routes.js';
+import { ActionGateway } from './actions/gateway.js';
+import { authenticate } from './auth.js';
+import { ApiError, errorHandler } from './errors.js';
+
+/** Largest JSON body the API reads; beyond it the answer is 413. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Dependencies of {@link createApp}. */
+export interface AppDeps {
+  config: AirlockConfig;
+  client: Client;
+  logger: Logger;
+}
+
+/** The express app: agent and operator API, health checks, one error shape. */
+export function createApp({ config, client, logger }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(
+    pinoHttp({
+      logger,
+      // Request children carry only the request id; the request itself is logged once, on completion.
+      quietReqLogger: true,
+      genReqId: (req, res) => {
+        const id = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id']) || randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await client.connection.withDeadline(Date.now() + 2_000, () => client.connection.workflowService.getSystemInfo({}));
+      res.json({ ok: true, temporal: 'reachable' });
+    } catch {
+      res.status(503).json(new ApiError('temporal_unavailable', `Temporal at ${config.env.TEMPORAL_ADDRESS} is not reachable`).toBody());
+    }
+  });
+
+  const gateway = new ActionGateway(client, config);
+  app.use(
+    '/v1',
+    express.json({ limit: BODY_LIMIT_BYTES }),
+    authenticate(config.file.agents, config.file.operators),
+  );
+  app.use('/v1/actions', actionRoutes(gateway));
+
+  app.use((req, _res) => {
+    throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
+  });
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { AgentConfig, OperatorConfig } from '../domain/config.js';
+import { ApiError } from './errors.js';
+
+/** Who is calling: an agent (submits and follows its own actions) or an operator (sees and decides all). */
+export type Principal = { kind: 'agent'; agent: AgentConfig } | { kind: 'operator'; operator: OperatorConfig };
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** Hex SHA-256 of a bearer key: how keys are stored in the configuration. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The person an operator's decisions count as: its Slack identity when it has one (one human, one identity). */
+export function operatorIdentity(operator: OperatorConfig): { by: string; ids: string[] } {
+  return { by: operator.slackUserId ?? operator.id, ids: [operator.id, ...(operator.slackUserId ? [operator.slackUserId] : [])] };
+}
+
+/**
+ * Authenticates `Authorization: Bearer <key>` against the configured key hashes.
+ * Keys are compared by their SHA-256, so lookup time says nothing about the key.
+ */
+export function authenticate(agents: AgentConfig[], operators: OperatorConfig[]): RequestHandler {
+  const byHash = new Map<string, Principal>();
+  for (const agent of agents) byHash.set(agent.keySha256, { kind: 'agent', agent });
+  for (const operator of operators) byHash.set(operator.keySha256, { kind: 'operator', operator });
+  return (req, _res, next) => {
+    const header = req.get('authorization');
+    const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!match) throw new ApiError('unauthorized', 'send your key as Authorization: Bearer <key>');
+    const principal = byHash.get(sha256Hex(match[1]!));
+    if (!principal) throw new ApiError('unauthorized', 'unknown key');
+    req.principal = principal;
+    next();
+  };
+}
+
+/** The authenticated caller; only valid behind {@link authenticate}. */
+export function principalOf(req: { principal?: Principal }): Principal {
+  if (!req.principal) throw new ApiError('unauthorized', 'not authenticated');
+  return req.principal;
+}
+
+/** The caller when it must be an agent. */
+export function requireAgent(req: { principal?: Principal }): AgentConfig {
+  const p = principalOf(req);
+  if (p.kind !== 'agent') throw new ApiError('forbidden', 'only agents submit actions');
+  return p.agent;
+}
+
+/** The caller when it must be an operator. */
+export function requireOperator(req: { principal?: Principal }): OperatorConfig {
+  const p = principalOf(req);
+  if (p.kind !== 'operator') throw new ApiError('forbidden', 'only operators may do this');
+  return p.operator;
+}

@@ -1,0 +1,80 @@
+import type { ErrorRequestHandler } from 'express';
+import type { FieldIssue } from '../lib/issues.js';
+
+/** Stable error codes of the HTTP API, with the status each is answered with. */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  idempotency_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  temporal_unavailable: 503,
+  internal: 500,
+} as const;
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** The one error body of the API: `{ error: { code, message, details? } }`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: FieldIssue[] | Record<string, unknown> };
+}
+
+/** Thrown by route handlers when a request cannot be served; rendered by {@link errorHandler}. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorBody['error']['details'],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ApiError';
+    this.status = ERROR_STATUS[code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+/** Thrown by `validate` when a body, query or path does not match its schema; every bad field is listed. */
+export function invalidRequest(issues: FieldIssue[]): ApiError {
+  const names = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+  return new ApiError('invalid_request', `invalid request: ${names}`, issues);
+}
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/** Maps body-parser's own failures (bad JSON, too large) onto our error codes. */
+function fromBodyParser(err: BodyParserError): ApiError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new ApiError('invalid_request', 'the body is not valid JSON', [{ field: '(body)', message: err.message }]);
+    case 'entity.too.large':
+      return new ApiError('payload_too_large', `the body is larger than ${err.limit} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError('unsupported_media_type', err.message);
+    default:
+      return err.status && err.status >= 400 && err.status < 500 ? new ApiError('invalid_request', err.message) : undefined;
+  }
+}
+
+/** The last middleware: one JSON shape for every error, and no stack trace ever leaves the process. */
+export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  const apiError = err instanceof ApiError ? err : err instanceof Error ? fromBodyParser(err) : undefined;
+  if (apiError) {
+    if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+    res.status(apiError.status).json(apiError.toBody());
+    return;
+  }
+  req.log.error({ err }, 'unexpected error');
+  res.status(500).json(new ApiError('internal', 'internal error; see the server log for this request id').toBody());
+};

@@ -1,0 +1,20 @@
+/** `npm run api`: one API replica. Run as many behind a load balancer as needed; they share nothing but Temporal. */
+import { Client } from '@temporalio/client';
+import { loadConfig } from '../config/index.js';
+import { exitOnConfigError } from '../lib/exit.js';
+import { createLogger } from '../lib/logger.js';
+import { connectionOptions, connectWithRetry } from '../temporal/connection.js';
+import { createApp } from './app.js';
+
+const config = exitOnConfigError(() => loadConfig());
+const logger = createLogger({ level: config.env.LOG_LEVEL, name: 'airlock-api' });
+const connection = await connectWithRetry(connectionOptions(config.env));
+const client = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE });
+const server = createApp({ config, client, logger }).listen(config.env.PORT, config.env.HOST, () => {
+  logger.info({ url: `http://${config.env.HOST}:${config.env.PORT}`, config: config.path }, 'api listening');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close(() => void connection.close());
+  });
+}

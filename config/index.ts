@@ -1,0 +1,63 @@
+/** Loads and validates Airlock's configuration: environment variables plus the YAML file. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { AirlockFile } from '../domain/config.js';
+import type { ResolvedPolicy } from '../domain/policy.js';
+import { fieldIssues } from '../lib/issues.js';
+import { Env } from './env.js';
+import { ConfigError } from './errors.js';
+
+export { ConfigError } from './errors.js';
+export { Env } from './env.js';
+
+/** The validated configuration of one Airlock process. */
+export interface AirlockConfig {
+  env: Env;
+  file: Omit<AirlockFile, 'policy'> & { policy: ResolvedPolicy };
+  /** Absolute path of the YAML file it came from. */
+  path: string;
+}
+
+/** Validates environment variables; throws {@link ConfigError} naming each bad variable. */
+export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = Env.safeParse(source);
+  if (!result.success) throw new ConfigError('the environment', fieldIssues(result.error));
+  return result.data;
+}
+
+/** Validates the content of a configuration file; throws {@link ConfigError} naming each bad field. */
+export function parseConfigFile(text: string, source: string): AirlockConfig['file'] {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    const message = err instanceof YAMLParseError ? err.message : String(err);
+    throw new ConfigError(source, [{ field: '(yaml)', message }], { cause: err });
+  }
+  const result = AirlockFile.safeParse(raw);
+  if (!result.success) throw new ConfigError(source, fieldIssues(result.error));
+  const file = result.data;
+  // Without an explicit version, the policy is named by its content, so every
+  // action's recorded policy version still identifies exactly what scored it.
+  const version =
+    file.policy.version ??
+    `sha256:${createHash('sha256').update(JSON.stringify(file.policy)).digest('hex').slice(0, 12)}`;
+  return { ...file, policy: { ...file.policy, version } };
+}
+
+/** Reads the environment and the YAML file it names. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AirlockConfig {
+  const env = parseEnv(source);
+  const path = resolve(env.AIRLOCK_CONFIG);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('the environment', [
+      { field: 'AIRLOCK_CONFIG', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
+    ]);
+  }
+  return { env, file: parseConfigFile(text, path), path };
+}

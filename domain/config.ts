@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { PrincipalId, ToolName } from './action.js';
+import { Duration } from './duration.js';
+import { Policy } from './policy.js';
+
+const Sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the key (64 lower-case hex digits), never the key itself');
+
+/** A person who may decide: a Slack user id (`U…`/`W…`) or an operator id. */
+const PersonId = z.string().min(1).max(100);
+
+/** An agent allowed to submit actions. */
+export const AgentConfig = z.strictObject({
+  id: PrincipalId,
+  keySha256: Sha256Hex,
+  owner: PersonId,
+  tools: z.array(z.string().min(1)).min(1),
+});
+export type AgentConfig = z.infer<typeof AgentConfig>;
+
+/** A human (or their tooling) using the operator API and CLI. */
+export const OperatorConfig = z.strictObject({
+  id: PrincipalId,
+  keySha256: Sha256Hex,
+  slackUserId: PersonId.optional(),
+});
+export type OperatorConfig = z.infer<typeof OperatorConfig>;
+
+/** Bounded, exponential retries of a tool's executor. */
+export const RetryConfig = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(20).default(3),
+  initialInterval: Duration.default(1_000),
+  backoffCoefficient: z.number().min(1).max(10).default(2),
+  maximumInterval: Duration.default(30_000),
+});
+export type RetryConfig = z.output<typeof RetryConfig>;
+
+/** How a tool is executed: for now an HTTP endpoint that receives the action as JSON. */
+export const ExecutorConfig = z.strictObject({
+  type: z.literal('http'),
+  url: z.url({ protocol: /^https?$/ }),
+  timeout: Duration.default(10_000),
+});
+export type ExecutorConfig = z.output<typeof ExecutorConfig>;
+
+/** One tool Airlock can run for agents. */
+export const ToolConfig = z.strictObject({
+  description: z.string().optional(),
+  executor: ExecutorConfig,
+  retry: RetryConfig.default({ maxAttempts: 3, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 30_000 }),
+  reversible: z.boolean().default(false),
+  baseRisk: z.number().min(0).max(100).default(0),
+});
+export type ToolConfig = z.output<typeof ToolConfig>;
+
+/** Who decides, and how long they have. */
+export const ApprovalsConfig = z.strictObject({
+  timeout: Duration.default(3_600_000),
+  reviewers: z.array(PersonId).default([]),
+  criticalApprovers: z.array(PersonId).default([]),
+});
+export type ApprovalsConfig = z.output<typeof ApprovalsConfig>;
+
+/** The Airlock configuration file (`airlock.yaml`). */
+export const AirlockFile = z
+  .strictObject({
+    agents: z.array(AgentConfig).min(1),
+    operators: z.array(OperatorConfig).default([]),
+    tools: z.record(ToolName, ToolConfig),
+    policy: Policy,
+    approvals: ApprovalsConfig.default({ timeout: 3_600_000, reviewers: [], criticalApprovers: [] }),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Map<string, string>();
+    const unique = (list: { id: string; keySha256: string }[], kind: 'agents' | 'operators') => {
+      const ids = new Set<string>();
+      list.forEach((p, i) => {
+        if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: [kind, i, 'id'], message: `duplicate id "${p.id}"` });
+        ids.add(p.id);
+        const other = seen.get(p.keySha256);
+        if (other)
+          ctx.addIssue({ code: 'custom', path: [kind, i, 'keySha256'], message: `same key as ${other}; every key must be distinct` });
+        seen.set(p.keySha256, `${kind}.${p.id}`);
+      });
+    };
+    unique(file.agents, 'agents');
+    unique(file.operators, 'operators');
+  });
+export type AirlockFile = z.output<typeof AirlockFile>;

@@ -1,0 +1,8 @@
+/** Airlock's contracts and pure rules: no I/O, no clock, no randomness. Safe to import from workflows. */
+export * from './action.js';
+export * from './config.js';
+export * from './decision.js';
+export * from './duration.js';
+export * from './glob.js';
+export * from './input.js';
+export * from './policy.js';

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { connectWithRetry } from './connection.js';
+import { devServerSearchAttributeFlags } from './search-attributes.js';
+
+/** Options of {@link startDevServer}. */
+export interface DevServerOptions {
+  /** Path of the Temporal CLI (see `ensureTemporalCli`). */
+  cli: string;
+  /** gRPC port; 0 picks a free one. */
+  port: number;
+  /** Web UI port; omitted means no UI (`--headless`). */
+  uiPort?: number;
+  /** SQLite file; omitted means in memory, gone when the server stops. */
+  dbFile?: string;
+  namespace?: string;
+  /** Where the server's own output goes (default: discarded). */
+  stdio?: 'inherit' | 'ignore';
+}
+
+/** A running `temporal server start-dev`. */
+export interface DevServer {
+  address: string;
+  uiUrl: string | undefined;
+  process: ChildProcess;
+  /** Stops the server and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts the Temporal dev server with Airlock's search attributes registered and
+ * resolves once its frontend answers.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const port = options.port || (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  args.push('--namespace', options.namespace ?? 'default');
+  if (options.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort), '--ui-disable-news-fetch');
+  if (options.dbFile) {
+    mkdirSync(dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  args.push(...devServerSearchAttributeFlags());
+
+  const child = spawn(options.cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+    if (options.stdio === 'inherit') process.stderr.write(chunk);
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+  const address = `127.0.0.1:${port}`;
+  const ready = connectWithRetry({ address }, 60_000).then(async (conn) => {
+    await conn.workflowService.getSystemInfo({});
+    await conn.close();
+  });
+  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => code)]);
+  if (outcome !== 'ready') {
+    throw new Error(`temporal server start-dev exited (${outcome}) before it was ready: ${stderr.trim() || 'no output'}`);
+  }
+
+  return {
+    address,
+    uiUrl: options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

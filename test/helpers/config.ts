@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { parseConfigFile, parseEnv, type AirlockConfig } from '../../config/index.js';
+import type { ActionRequest } from '../../domain/action.js';
+import { ROOT } from './env.js';
+
+/** The demo keys of the shipped example configuration. */
+export const KEYS = {
+  billingAgent: 'demo-agent-key',
+  supportAgent: 'demo-support-agent-key',
+  alice: 'demo-alice-key',
+  bob: 'demo-bob-key',
+  carol: 'demo-carol-key',
+} as const;
+
+/** The shipped example file, as YAML text. */
+export function exampleYaml(): string {
+  return readFileSync(join(ROOT, 'airlock.yaml'), 'utf8');
+}
+
+/** Changes a test makes to the shipped example before using it. */
+export interface TestConfigOptions {
+  /** Every tool's executor is pointed at `${targetUrl}/tools/<name>`. */
+  targetUrl: string;
+  taskQueue: string;
+  temporalAddress: string;
+  approvalTimeout?: string;
+  /** Retry settings for every tool; fast by default so failure tests take milliseconds. */
+  retry?: { maxAttempts: number; initialInterval: string; backoffCoefficient: number; maximumInterval: string };
+  executorTimeout?: string;
+  /** Last word on the raw file before it is validated. */
+  edit?: (file: Record<string, any>) => void;
+}
+
+/** The shipped `airlock.yaml`, retargeted for a test and validated exactly as at start-up. */
+export function testConfig(options: TestConfigOptions): AirlockConfig {
+  const file = parse(exampleYaml()) as Record<string, any>;
+  for (const [name, tool] of Object.entries<Record<string, any>>(file.tools)) {
+    tool.executor.url = `${options.targetUrl}/tools/${name}`;
+    tool.executor.timeout = options.executorTimeout ?? '2s';
+    tool.retry = options.retry ?? { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
+  }
+  file.approvals.timeout = options.approvalTimeout ?? '1h';
+  options.edit?.(file);
+  const env = parseEnv({
+    TEMPORAL_ADDRESS: options.temporalAddress,
+    AIRLOCK_TASK_QUEUE: options.taskQueue,
+    LOG_LEVEL: 'silent',
+  });
+  return { env, file: parseConfigFile(stringify(file), 'test config'), path: 'test config' };
+}
+
+/** Requests that land in each tier under the example policy. */
+export const REQUESTS = {
+  /** dev, read, 10 records: auto. */
+  devRead: (extra: Partial<ActionRequest> = {}): ActionRequest => ({
+    tool: 'crm.contacts.read',
+    operation: 'read',
+    environment: 'dev',
+    resources: [{ type: 'contact', id: 'c-1' }],
+    parameters: { ids: ['c-1'] },
+    impact: { records: 10 },
+    justification: 'look up the customer who wrote in',
+    sessionId: 'session-1',
+    ...extra,
+  }),
+  /** prod, write, 200 records: review (one approval). */
+  prodUpdate: (extra: Partial<ActionRequest> = {}): ActionRequest => ({
+    tool: 'crm.contacts.update',
+    operation: 'write',
+    environment: 'prod',
+    resources: [{ type: 'contact', id: 'segment-7', sensitivity: 'internal' }],
+    parameters: { set: { tier: 'gold' }, where: { segment: 7 } },
+    impact: { records: 200, reversible: true },
+    justification: 'upgrade the segment after the campaign',
+    sessionId: 'session-1',
+    ...extra,
+  }),
+  /** prod, transfer, 250 000 USD, irreversible: critical (two approvals). */
+  prodTransfer: (extra: Partial<ActionRequest> = {}): ActionRequest => ({
+    tool: 'payments.transfer',
+    operation: 'transfer',
+    environment: 'prod',
+    resources: [{ type: 'account', id: 'acct-9', sensitivity: 'confidential' }],
+    parameters: { from: 'acct-9', to: 'acct-1', amountUsd: 250_000 },
+    impact: { amountUsd: 250_000, reversible: false },
+    justification: 'quarterly settlement',
+    sessionId: 'session-1',
+    ...extra,
+  }),
+};

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+
+/** Repository root (tests run from dist/test/…). */
+export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the tests with 'npm test' (it starts Temporal for them)`);
+  return value;
+}
+
+/** Where the shared test Temporal server is, and the pre-built workflow bundle. */
+export const testEnv = {
+  get address() {
+    return required('AIRLOCK_TEST_TEMPORAL_ADDRESS');
+  },
+  get bundlePath() {
+    return required('AIRLOCK_TEST_WORKFLOW_BUNDLE');
+  },
+  get cli() {
+    return required('AIRLOCK_TEST_TEMPORAL_CLI');
+  },
+};
+
+/** A task queue no other test uses, so suites running side by side never take each other's tasks. */
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** A client of the test server. */
+export async function testClient(address = testEnv.address): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+/** An in-process worker on `taskQueue`, running until `stop()`. */
+export async function startTestWorker(taskQueue: string, address = testEnv.address) {
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle: { code: readFileSync(testEnv.bundlePath, 'utf8') },
+    activities: createActivities(),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../api/app.js';
+import type { AirlockConfig } from '../../config/index.js';
+import { createLogger } from '../../lib/logger.js';
+import { startTestWorker, testEnv, uniqueTaskQueue } from './env.js';
+import { testConfig, type TestConfigOptions } from './config.js';
+import { startCountingTarget, type CountingTarget } from './target.js';
+
+/** The answer of one API call. */
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** Calls the API like an agent or operator would: real HTTP, bearer key, JSON. */
+export async function call<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; rawBody?: string; contentType?: string } = {},
+): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = {};
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  const res = await fetch(`${baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+
+/** Options of {@link startStack}. */
+export type StackOptions = Partial<Omit<TestConfigOptions, 'targetUrl' | 'taskQueue' | 'temporalAddress'>> & {
+  /** Start no in-process worker (the test runs its own). */
+  noWorker?: boolean;
+  temporalAddress?: string;
+};
+
+/** The API, a worker and a counting target on one fresh task queue: Airlock as a test sees it. */
+export async function startStack(options: StackOptions = {}) {
+  const target: CountingTarget = await startCountingTarget();
+  const taskQueue = uniqueTaskQueue('stack');
+  const temporalAddress = options.temporalAddress ?? testEnv.address;
+  const config: AirlockConfig = testConfig({ ...options, targetUrl: target.url, taskQueue, temporalAddress });
+  const worker = options.noWorker ? undefined : await startTestWorker(taskQueue, temporalAddress);
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const server: Server = createApp({ config, client, logger: createLogger({ level: 'silent' }) }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    config,
+    client,
+    target,
+    taskQueue,
+    call: <T = any>(method: string, path: string, opts?: Parameters<typeof call>[3]) => call<T>(url, method, path, opts),
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await worker?.stop();
+      await connection.close();
+      await target.close();
+    },
+  };
+}
+export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

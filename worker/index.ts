@@ -1,0 +1,52 @@
+/** Wires the workflows and activities to a task queue. */
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkflowBundleOption } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { Logger } from '../lib/logger.js';
+import type { ClusterConnection } from '../temporal/connection.js';
+
+/** Path of the workflows entry module, for bundling. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+
+let runtimeInstalled = false;
+
+/** Sends the Temporal SDK's own logs through our pino logger (once per process). */
+export function installTemporalLogging(logger: Logger): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const temporalLog = logger.child({ component: 'temporal-sdk' });
+  // The SDK is chatty at INFO (every worker state change); below debug we keep its warnings only.
+  const level = logger.level === 'trace' ? 'TRACE' : logger.level === 'debug' ? 'DEBUG' : 'WARN';
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry: LogEntry) => {
+      const method = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+      temporalLog[method](entry.meta ?? {}, entry.message);
+    }),
+  });
+}
+
+/** Options of {@link createWorker}. */
+export interface CreateWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** A pre-built workflow bundle; without it the workflows are bundled at start-up. */
+  workflowBundle?: WorkflowBundleOption;
+  activities?: ActivityDeps;
+}
+
+/** Creates (does not run) a worker for Airlock's workflows and activities. */
+export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(options.activities),
+  });
+}
+
+/** Connects the worker side to the cluster. */
+export function connectWorker(connection: ClusterConnection): Promise<NativeConnection> {
+  return NativeConnection.connect(connection);
+}

@@ -1,0 +1,24 @@
+/** `npm run worker`: one worker process. Run as many as the load needs, on any machines. */
+import { parseEnv } from '../config/index.js';
+import { createLogger } from '../lib/logger.js';
+import { connectionOptions } from '../temporal/connection.js';
+import { connectWorker, createWorker, installTemporalLogging } from './index.js';
+import { exitOnConfigError } from '../lib/exit.js';
+
+const env = exitOnConfigError(parseEnv);
+const logger = createLogger({ level: env.LOG_LEVEL, name: 'airlock-worker' });
+installTemporalLogging(logger);
+
+const connection = await connectWorker(connectionOptions(env));
+const bundlePath = process.env.AIRLOCK_WORKFLOW_BUNDLE;
+const worker = await createWorker({
+  connection,
+  namespace: env.TEMPORAL_NAMESPACE,
+  taskQueue: env.AIRLOCK_TASK_QUEUE,
+  ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+logger.info({ taskQueue: env.AIRLOCK_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, address: env.TEMPORAL_ADDRESS }, 'worker started');
+await worker.run();
+await connection.close();
+logger.info('worker stopped');

@@ -1,0 +1,2 @@
+/** The workflow bundle's entry point: every workflow a worker runs. Deterministic code only. */
+export { actionWorkflow } from './action-workflow.js';

@@ -1,0 +1,43 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ActionState } from '../domain/action.js';
+import type { DecisionInput } from '../domain/decision.js';
+
+/** The task queue Airlock's workers poll unless `AIRLOCK_TASK_QUEUE` says otherwise. */
+export const DEFAULT_TASK_QUEUE = 'airlock';
+
+/** Name of the action workflow type, for visibility queries. */
+export const ACTION_WORKFLOW_TYPE = 'actionWorkflow';
+
+/** Returns the action's current state. */
+export const stateQuery = defineQuery<ActionState>('state');
+
+/** Arguments of {@link settleUpdate}. */
+export interface SettleArgs {
+  /** How long to wait for the action to end or to need a human; 0 answers at once. */
+  waitMs: number;
+}
+
+/** Waits (bounded) until the action is terminal or awaiting approval, then returns its state. */
+export const settleUpdate = defineUpdate<ActionState, [SettleArgs]>('settle');
+
+/** Records an approval or rejection; its validator refuses ineligible or late decisions. */
+export const decideUpdate = defineUpdate<ActionState, [DecisionInput]>('decide');
+
+/** Arguments of {@link cancelUpdate}. */
+export interface CancelArgs {
+  by: string;
+}
+
+/** Cancels an action that has not started executing; refused once it has. */
+export const cancelUpdate = defineUpdate<ActionState, [CancelArgs]>('cancel');
+
+/** Search attributes Airlock keeps current on every action, for the Temporal UI and `GET /v1/actions`. */
+export const searchAttributes = {
+  agent: defineSearchAttributeKey('AirlockAgent', SearchAttributeType.KEYWORD),
+  tool: defineSearchAttributeKey('AirlockTool', SearchAttributeType.KEYWORD),
+  environment: defineSearchAttributeKey('AirlockEnvironment', SearchAttributeType.KEYWORD),
+  tier: defineSearchAttributeKey('AirlockTier', SearchAttributeType.KEYWORD),
+  riskScore: defineSearchAttributeKey('AirlockRiskScore', SearchAttributeType.INT),
+  status: defineSearchAttributeKey('AirlockStatus', SearchAttributeType.KEYWORD),
+} as const;
