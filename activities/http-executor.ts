@@ -92,7 +92,8 @@ export function createHttpExecutor(fetchImpl: typeof fetch = fetch) {
         message: `executor answered ${response.status}`,
         type: 'ExecutorUnavailable',
         details: [details],
-        ...(delay === undefined ? {} : { nextRetryDelay: delay }),
+        // A zero delay would read as "no retry" to the server; leave those to the backoff.
+        ...(delay ? { nextRetryDelay: delay } : {}),
       });
     }
     throw ApplicationFailure.create({

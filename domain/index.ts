@@ -6,3 +6,4 @@ export * from './duration.js';
 export * from './glob.js';
 export * from './input.js';
 export * from './policy.js';
+export * from './state.js';

@@ -11,6 +11,8 @@ export function fieldPath(path: readonly PropertyKey[], root = ''): string {
   let out = root;
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
+    // Keys that are not plain names (dotted tool names, say) are quoted so the path stays unambiguous.
+    else if (!/^[A-Za-z_$][\w$]*$/.test(String(part))) out += `[${JSON.stringify(String(part))}]`;
     else out += out ? `.${String(part)}` : String(part);
   }
   return out || '(root)';

@@ -11,31 +11,10 @@ import type { Activities, ExecutorFailureDetails } from '../activities/index.js'
 import { isSettled, type ActionState, type ActionStatus } from '../domain/action.js';
 import { refuseDecision } from '../domain/decision.js';
 import type { ActionInput } from '../domain/input.js';
-import { assess } from '../domain/policy.js';
+import { initialActionState } from '../domain/state.js';
 import { cancelUpdate, decideUpdate, searchAttributes, settleUpdate, stateQuery } from './messages.js';
 
 const CANCELLABLE: ReadonlySet<ActionStatus> = new Set(['assessing', 'awaiting_approval']);
-
-/** The initial state of an action, before its risk has been looked at. */
-function initialState(input: ActionInput, at: string): ActionState {
-  const risk = assess(input.request, input.tool, input.policy);
-  return {
-    id: input.actionId,
-    agentId: input.agent.id,
-    sessionId: input.request.sessionId,
-    tool: input.request.tool,
-    operation: input.request.operation,
-    environment: input.request.environment,
-    status: 'assessing',
-    risk,
-    approvals: [],
-    attempts: 0,
-    requestHash: input.requestHash,
-    createdAt: at,
-    updatedAt: at,
-    links: { temporalUi: input.temporalUiUrl },
-  };
-}
 
 /**
  * One agent action: assess its blast radius, wait for the approvals its tier
@@ -43,17 +22,31 @@ function initialState(input: ActionInput, at: string): ActionState {
  * bounded retries. Always completes with the action's final state.
  */
 export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
-  let state = initialState(input, new Date().toISOString());
+  let state = initialActionState(input, new Date().toISOString());
 
+  // Agent, tool and environment were set at start. Tier and score go with the
+  // first status change, so each transition costs one history event, not two.
+  let assessmentIndexed = false;
   const setStatus = (status: ActionStatus, patch: Partial<ActionState> = {}) => {
     state = { ...state, ...patch, status, updatedAt: new Date().toISOString() };
-    upsertSearchAttributes([{ key: searchAttributes.status, value: status }]);
+    upsertSearchAttributes([
+      { key: searchAttributes.status, value: status },
+      ...(assessmentIndexed
+        ? []
+        : [
+            { key: searchAttributes.tier, value: state.risk.tier },
+            { key: searchAttributes.riskScore, value: state.risk.score },
+          ]),
+    ]);
+    assessmentIndexed = true;
   };
 
   setHandler(stateQuery, () => state);
 
+  // No timer here: the caller bounds its own wait, and an unbounded wait still
+  // ends, because every non-settled status leads to a settled one.
   setHandler(settleUpdate, async ({ waitMs }) => {
-    if (waitMs > 0 && !isSettled(state.status)) await condition(() => isSettled(state.status), waitMs);
+    if (waitMs > 0) await condition(() => isSettled(state.status));
     return state;
   });
 
@@ -97,14 +90,6 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
       },
     },
   );
-
-  upsertSearchAttributes([
-    { key: searchAttributes.agent, value: input.agent.id },
-    { key: searchAttributes.tool, value: input.request.tool },
-    { key: searchAttributes.environment, value: input.request.environment },
-    { key: searchAttributes.tier, value: state.risk.tier },
-    { key: searchAttributes.riskScore, value: state.risk.score },
-  ]);
 
   await decideAndExecute(input, () => state, setStatus);
 

@@ -14,11 +14,11 @@ export const stateQuery = defineQuery<ActionState>('state');
 
 /** Arguments of {@link settleUpdate}. */
 export interface SettleArgs {
-  /** How long to wait for the action to end or to need a human; 0 answers at once. */
+  /** 0 answers at once; anything else waits until the action is terminal or awaiting approval (the caller bounds the wait). */
   waitMs: number;
 }
 
-/** Waits (bounded) until the action is terminal or awaiting approval, then returns its state. */
+/** Returns the action's state once it is terminal or awaiting approval (or at once, with `waitMs: 0`). */
 export const settleUpdate = defineUpdate<ActionState, [SettleArgs]>('settle');
 
 /** Records an approval or rejection; its validator refuses ineligible or late decisions. */

@@ -5,6 +5,10 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   ApplicationFailure,
+  ServiceError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  isGrpcCancelledError,
+  isGrpcDeadlineError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -14,6 +18,7 @@ import type { AgentConfig } from '../../domain/config.js';
 import type { DecisionInput } from '../../domain/decision.js';
 import type { ActionInput } from '../../domain/input.js';
 import { assess } from '../../domain/policy.js';
+import { initialActionState } from '../../domain/state.js';
 import type { AirlockConfig } from '../../config/index.js';
 import type { actionWorkflow } from '../../workflows/action-workflow.js';
 import {
@@ -73,6 +78,18 @@ export interface ActionFilter {
   agent?: string;
   tool?: string;
   limit: number;
+}
+
+/** How long a submission without `?wait` may take before it is answered with the accepted state. */
+const SUBMIT_GRACE_MS = 10_000;
+
+function isDeadline(err: unknown): boolean {
+  return (
+    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
+    isGrpcDeadlineError(err) ||
+    isGrpcCancelledError(err) ||
+    (err instanceof ServiceError && (isGrpcDeadlineError(err.cause) || isGrpcCancelledError(err.cause)))
+  );
 }
 
 const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict'> = {
@@ -144,14 +161,23 @@ export class ActionGateway {
     });
 
     let state: ActionState;
+    const connection = this.client.connection;
     try {
-      state = await this.client.workflow.executeUpdateWithStart(settleUpdate, {
-        args: [{ waitMs }],
-        startWorkflowOperation: start,
-      });
+      // The wait is bounded here, not by a workflow timer; with no wait, the
+      // grace only covers a worker that is slow to (or never does) pick it up.
+      state = await connection.withDeadline(Date.now() + (waitMs || SUBMIT_GRACE_MS), () =>
+        this.client.workflow.executeUpdateWithStart(settleUpdate, { args: [{ waitMs }], startWorkflowOperation: start }),
+      );
     } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      state = await this.get(actionId);
+      if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
+        // The action exists and has closed (before or while this update was
+        // sent): its final state is the answer, and nothing is started again.
+        state = await this.get(actionId);
+      } else if (isDeadline(err)) {
+        state = await this.stateAfterTimeout(input);
+      } else {
+        throw err;
+      }
     }
     if (state.requestHash !== input.requestHash) {
       throw new ApiError(
@@ -161,6 +187,27 @@ export class ActionGateway {
       );
     }
     return state;
+  }
+
+  /**
+   * The answer when the wait ran out: the live state if a worker answers, the
+   * accepted state if none does yet; 503 if the action was never accepted.
+   */
+  private async stateAfterTimeout(input: ActionInput): Promise<ActionState> {
+    const handle = this.handle(input.actionId);
+    const connection = this.client.connection;
+    try {
+      await connection.withDeadline(Date.now() + 5_000, () => handle.describe());
+    } catch (err) {
+      throw new ApiError('temporal_unavailable', 'the action could not be recorded; retry with the same idempotencyKey', undefined, {
+        cause: err,
+      });
+    }
+    try {
+      return await connection.withDeadline(Date.now() + 2_000, () => handle.query(stateQuery));
+    } catch {
+      return initialActionState(input, new Date().toISOString());
+    }
   }
 
   /** The current state of an action; 404 when there is none. */

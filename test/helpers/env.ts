@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import { createLogger } from '../../lib/logger.js';
+import { installTemporalLogging } from '../../worker/index.js';
 
 /** Repository root (tests run from dist/test/…). */
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -40,6 +42,7 @@ export async function testClient(address = testEnv.address): Promise<{ client: C
 
 /** An in-process worker on `taskQueue`, running until `stop()`. */
 export async function startTestWorker(taskQueue: string, address = testEnv.address) {
+  installTemporalLogging(createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }));
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection,

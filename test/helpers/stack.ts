@@ -11,7 +11,8 @@ import { startCountingTarget, type CountingTarget } from './target.js';
 /** The answer of one API call. */
 export interface ApiAnswer<T = any> {
   status: number;
-  body: T;
+  /** The parsed JSON; on a 4xx/5xx it has the API's `error` instead. */
+  body: T & { error?: { code: string; message: string; details?: any } };
   headers: Headers;
 }
 
@@ -36,12 +37,16 @@ export type StackOptions = Partial<Omit<TestConfigOptions, 'targetUrl' | 'taskQu
   /** Start no in-process worker (the test runs its own). */
   noWorker?: boolean;
   temporalAddress?: string;
+  /** Reuse a task queue and target, for a stack that takes over from a stopped one. */
+  taskQueue?: string;
+  target?: CountingTarget;
 };
 
 /** The API, a worker and a counting target on one fresh task queue: Airlock as a test sees it. */
 export async function startStack(options: StackOptions = {}) {
-  const target: CountingTarget = await startCountingTarget();
-  const taskQueue = uniqueTaskQueue('stack');
+  const ownTarget = options.target === undefined;
+  const target: CountingTarget = options.target ?? (await startCountingTarget());
+  const taskQueue = options.taskQueue ?? uniqueTaskQueue('stack');
   const temporalAddress = options.temporalAddress ?? testEnv.address;
   const config: AirlockConfig = testConfig({ ...options, targetUrl: target.url, taskQueue, temporalAddress });
   const worker = options.noWorker ? undefined : await startTestWorker(taskQueue, temporalAddress);
@@ -63,7 +68,7 @@ export async function startStack(options: StackOptions = {}) {
       await new Promise((r) => server.close(r));
       await worker?.stop();
       await connection.close();
-      await target.close();
+      if (ownTarget) await target.close();
     },
   };
 }

@@ -1,0 +1,15 @@
+/** Worker process for the baseline workflow; run by the benchmark as its own process, like Airlock's. */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+
+const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS ?? 'localhost:7233' });
+const worker = await Worker.create({
+  connection,
+  taskQueue: process.env.BASELINE_TASK_QUEUE ?? 'bench-baseline',
+  workflowsPath: fileURLToPath(new URL('./baseline-workflow.js', import.meta.url)),
+  activities: { noop: async () => {} },
+});
+process.once('SIGTERM', () => worker.shutdown());
+process.stdout.write('ready\n');
+await worker.run();
+await connection.close();

@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: submit→terminal latency and throughput of Airlock's auto path
+ * at concurrency 1 and 50, beside bare Temporal (one workflow, one no-op
+ * activity) on the same server in the same run. It reports; it asserts nothing.
+ *
+ * It starts its own stack: an in-memory dev server, `dist/service/start.js`
+ * (API, worker, demo target) and a baseline worker, each its own process.
+ * BENCH_SECONDS sets the length of each measurement (default 10).
+ */
+import { Client, Connection } from '@temporalio/client';
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureTemporalCli } from '../temporal/binary.js';
+import { freePort, startDevServer } from '../temporal/dev-server.js';
+import type { baselineWorkflow } from './baseline-workflow.js';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const concurrencies = [1, 50];
+
+interface Measured {
+  p50: number;
+  p99: number;
+  throughput: number;
+  completed: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
+  return new Promise((resolveWait, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        child.stdout?.off('data', onData);
+        resolveWait();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before it was ready`)));
+  });
+}
+
+async function stopChild(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Bare Temporal: `concurrency` loops each starting and awaiting the no-op workflow. */
+async function measureBaseline(client: Client, taskQueue: string, concurrency: number, durationS: number): Promise<Measured> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = Date.now() + durationS * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const t0 = performance.now();
+        try {
+          await client.workflow.execute<typeof baselineWorkflow>('baselineWorkflow', { taskQueue, workflowId: `baseline-${randomUUID()}` });
+          latencies.push(performance.now() - t0);
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), throughput: latencies.length / elapsed, completed: latencies.length, errors };
+}
+
+/** Airlock: autocannon POSTing fresh auto-tier actions with ?wait=30, so each answer is the terminal state. */
+async function measureAirlock(apiUrl: string, concurrency: number, durationS: number): Promise<Measured> {
+  let succeeded = 0;
+  let other = 0;
+  const body = (session: string) =>
+    JSON.stringify({
+      tool: 'crm.contacts.read',
+      operation: 'read',
+      environment: 'dev',
+      resources: [{ type: 'contact', id: 'c-1', sensitivity: 'internal' }],
+      parameters: { id: 'c-1' },
+      impact: { records: 1 },
+      justification: 'benchmark',
+      sessionId: session,
+    });
+  const result = await autocannon({
+    url: `${apiUrl}/v1/actions?wait=30`,
+    connections: concurrency,
+    duration: durationS,
+    timeout: 60,
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: 'Bearer demo-agent-key', 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, body: body(`bench-${randomUUID()}`) }),
+        onResponse: (status, text) => {
+          if (status === 202 && (JSON.parse(text) as { status: string }).status === 'succeeded') succeeded++;
+          else other++;
+        },
+      },
+    ],
+  });
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    throughput: succeeded / durationS,
+    completed: succeeded,
+    errors: other + result.errors + result.timeouts,
+  };
+}
+
+const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : 1) : 'n/a');
+
+const cli = ensureTemporalCli(root, (m) => console.error(`bench: ${m}`));
+const server = await startDevServer({ cli, port: 0 });
+const work = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
+const apiPort = await freePort();
+const demoPort = await freePort();
+const configPath = join(work, 'airlock.yaml');
+writeFileSync(configPath, readFileSync(join(root, 'airlock.yaml'), 'utf8').replaceAll('127.0.0.1:8090', `127.0.0.1:${demoPort}`));
+
+const childEnv = { ...process.env, TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'warn' };
+const service = spawn(process.execPath, [join(root, 'dist', 'service', 'start.js')], {
+  env: { ...childEnv, PORT: String(apiPort), DEMO_TARGET_PORT: String(demoPort), AIRLOCK_CONFIG: configPath, AIRLOCK_TASK_QUEUE: 'bench-airlock' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const baselineWorker = spawn(process.execPath, [join(root, 'dist', 'bench', 'baseline-worker.js')], {
+  env: { ...childEnv, BASELINE_TASK_QUEUE: 'bench-baseline' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+
+try {
+  await Promise.all([waitForLine(service, /Airlock is running/, 'the Airlock service'), waitForLine(baselineWorker, /ready/, 'the baseline worker')]);
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+  console.error('bench: warming up');
+  await measureBaseline(client, 'bench-baseline', 4, 2);
+  await measureAirlock(apiUrl, 4, 2);
+
+  const rows: { concurrency: number; baseline: Measured; airlock: Measured }[] = [];
+  for (const c of concurrencies) {
+    console.error(`bench: concurrency ${c}, ${seconds}s each`);
+    const baseline = await measureBaseline(client, 'bench-baseline', c, seconds);
+    const airlock = await measureAirlock(apiUrl, c, seconds);
+    rows.push({ concurrency: c, baseline, airlock });
+  }
+  await connection.close();
+
+  console.log(`\nAirlock auto path vs bare Temporal — ${seconds}s per cell, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log('submit→terminal latency in ms; throughput in completed actions per second\n');
+  console.log('| concurrency | what | p50 ms | p99 ms | throughput/s | completed | errors |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    for (const [name, m] of [['bare Temporal', r.baseline], ['Airlock (HTTP → workflow → executor)', r.airlock]] as const) {
+      console.log(`| ${r.concurrency} | ${name} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.throughput)} | ${m.completed} | ${m.errors} |`);
+    }
+    console.log(
+      `| ${r.concurrency} | **ratio Airlock / bare** | ${fmt(r.airlock.p50 / r.baseline.p50)}× | ${fmt(r.airlock.p99 / r.baseline.p99)}× | ${fmt(r.airlock.throughput / r.baseline.throughput)}× | | |`,
+    );
+  }
+} finally {
+  await Promise.allSettled([stopChild(service), stopChild(baselineWorker)]);
+  await server.stop();
+}

@@ -1,0 +1,27 @@
+import type { ActionState } from './action.js';
+import type { ActionInput } from './input.js';
+import { assess } from './policy.js';
+
+/**
+ * The state of an action as it is accepted, before a worker has looked at it.
+ * Pure: the workflow starts from it, and the API answers with it when no worker
+ * has picked the action up yet.
+ */
+export function initialActionState(input: ActionInput, at: string): ActionState {
+  return {
+    id: input.actionId,
+    agentId: input.agent.id,
+    sessionId: input.request.sessionId,
+    tool: input.request.tool,
+    operation: input.request.operation,
+    environment: input.request.environment,
+    status: 'assessing',
+    risk: assess(input.request, input.tool, input.policy),
+    approvals: [],
+    attempts: 0,
+    requestHash: input.requestHash,
+    createdAt: at,
+    updatedAt: at,
+    links: { temporalUi: input.temporalUiUrl },
+  };
+}

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
+import { ConfigError, parseConfigFile, parseEnv } from '../../config/index.js';
+import { exampleYaml } from '../helpers/config.js';
+import { ROOT } from '../helpers/env.js';
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.issues.map((i) => i.field);
+  }
+  assert.fail('expected a ConfigError');
+}
+
+function edited(edit: (file: Record<string, any>) => void): string {
+  const file = parse(exampleYaml()) as Record<string, any>;
+  edit(file);
+  return stringify(file);
+}
+
+describe('configuration', () => {
+  it('the shipped example is valid, with durations in milliseconds', () => {
+    const file = parseConfigFile(exampleYaml(), 'airlock.yaml');
+    assert.equal(file.approvals.timeout, 3_600_000);
+    assert.equal(file.tools['crm.contacts.read']?.retry.initialInterval, 500);
+    assert.equal(file.tools['payments.transfer']?.retry.maximumInterval, 60_000);
+    assert.equal(file.policy.version, 'example-2026-11');
+  });
+
+  it('names each bad field of the file', () => {
+    const fields = issuesOf(() =>
+      parseConfigFile(
+        edited((f) => {
+          f.agents[0].keySha256 = 'demo-agent-key';
+          f.tools['crm.contacts.read'].retry.initialInterval = 'soon';
+          f.tools['crm.contacts.read'].executor.url = 'ftp://example';
+          f.policy.thresholds.critical = 10;
+          f.approvals.timeout = '1 hour';
+        }),
+        'test.yaml',
+      ),
+    );
+    assert.deepEqual(fields.sort(), [
+      'agents[0].keySha256',
+      'approvals.timeout',
+      'policy.thresholds.critical',
+      'tools["crm.contacts.read"].executor.url',
+      'tools["crm.contacts.read"].retry.initialInterval',
+    ]);
+  });
+
+  it('refuses duplicate ids and keys shared between principals', () => {
+    const fields = issuesOf(() =>
+      parseConfigFile(
+        edited((f) => {
+          f.operators[1].keySha256 = f.agents[0].keySha256;
+          f.agents[1].id = f.agents[0].id;
+        }),
+        'test.yaml',
+      ),
+    );
+    assert.deepEqual(fields.sort(), ['agents[1].id', 'operators[1].keySha256']);
+  });
+
+  it('names the place of a YAML syntax error', () => {
+    const fields = issuesOf(() => parseConfigFile('agents: [\n  - id: x\n', 'broken.yaml'));
+    assert.deepEqual(fields, ['(yaml)']);
+  });
+
+  it('without a version, the policy is named by its content', () => {
+    const a = parseConfigFile(edited((f) => delete f.policy.version), 'a.yaml');
+    const b = parseConfigFile(edited((f) => ((f.policy.factors.irreversible = 16), delete f.policy.version)), 'b.yaml');
+    assert.match(a.policy.version, /^sha256:[0-9a-f]{12}$/);
+    assert.notEqual(a.policy.version, b.policy.version);
+  });
+
+  it('validates the environment and applies the documented defaults', () => {
+    const env = parseEnv({});
+    assert.equal(env.PORT, 8080);
+    assert.equal(env.TEMPORAL_ADDRESS, 'localhost:7233');
+    assert.equal(env.TEMPORAL_NAMESPACE, 'default');
+    assert.equal(env.AIRLOCK_TASK_QUEUE, 'airlock');
+    assert.equal(env.AIRLOCK_CONFIG, 'airlock.yaml');
+    assert.deepEqual(issuesOf(() => parseEnv({ PORT: 'eighty' })), ['PORT']);
+    assert.deepEqual(issuesOf(() => parseEnv({ TEMPORAL_TLS_CERT_PATH: '/c.pem' })), ['TEMPORAL_TLS_KEY_PATH']);
+  });
+
+  it('a bad file stops the API process at start-up with a message naming the field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
+    const path = join(dir, 'airlock.yaml');
+    writeFileSync(path, edited((f) => (f.policy.factors.environment.prod = 'high')));
+    const res = spawnSync(process.execPath, [join(ROOT, 'dist', 'api', 'main.js')], {
+      env: { ...process.env, AIRLOCK_CONFIG: path, PORT: '0' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(res.status, 78, res.stderr);
+    assert.match(res.stderr, /policy\.factors\.environment\.prod/);
+    assert.doesNotMatch(res.stderr, /\n\s+at /, 'no stack trace');
+
+    const missing = spawnSync(process.execPath, [join(ROOT, 'dist', 'api', 'main.js')], {
+      env: { ...process.env, AIRLOCK_CONFIG: join(dir, 'nope.yaml') },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(missing.status, 78);
+    assert.match(missing.stderr, /AIRLOCK_CONFIG: cannot read .*nope\.yaml: ENOENT/);
+  });
+});

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowUpdateFailedError, type Client, ApplicationFailure } from '@temporalio/client';
+import { ActionGateway, workflowIdOf } from '../../api/actions/gateway.js';
+import type { ActionRequest, ActionState } from '../../domain/action.js';
+import type { DecisionInput } from '../../domain/decision.js';
+import { actionWorkflow } from '../../workflows/action-workflow.js';
+import { cancelUpdate, decideUpdate, searchAttributes, stateQuery } from '../../workflows/messages.js';
+import { REQUESTS, testConfig } from '../helpers/config.js';
+import { startTestWorker, testClient, testEnv, uniqueTaskQueue } from '../helpers/env.js';
+import { startCountingTarget, type CountingTarget } from '../helpers/target.js';
+
+const person = (id: string, decision: 'approve' | 'reject' = 'approve', reason?: string): DecisionInput => ({
+  by: id,
+  ids: [id],
+  decision,
+  via: 'api',
+  ...(reason ? { reason } : {}),
+});
+
+describe('action workflow', () => {
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  let target: CountingTarget;
+  let taskQueue: string;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+
+  before(async () => {
+    ({ client, close: closeClient } = await testClient());
+    target = await startCountingTarget();
+    taskQueue = uniqueTaskQueue('wf');
+    worker = await startTestWorker(taskQueue);
+  });
+  after(async () => {
+    await worker.stop();
+    await closeClient();
+    await target.close();
+  });
+
+  /** Starts the workflow as the API would, with the example config and a short approval timeout. */
+  async function start(request: ActionRequest, options: { approvalTimeout?: string; denyAt?: number } = {}) {
+    const config = testConfig({
+      targetUrl: target.url,
+      taskQueue,
+      temporalAddress: testEnv.address,
+      ...(options.approvalTimeout ? { approvalTimeout: options.approvalTimeout } : {}),
+      edit: (file) => {
+        if (options.denyAt) file.policy.thresholds.deny = options.denyAt;
+      },
+    });
+    // Started exactly as the API starts it (update-with-start), minus HTTP.
+    const settled = await new ActionGateway(client, config).submit(config.file.agents[0]!, request, 5_000);
+    const actionId = settled.id;
+    const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(actionId));
+    return { handle, settled, actionId };
+  }
+
+  async function waitForStatus(handle: Awaited<ReturnType<typeof start>>['handle'], status: ActionState['status']) {
+    for (let i = 0; i < 100; i++) {
+      const state = await handle.query(stateQuery);
+      if (state.status === status) return state;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`action never reached ${status}`);
+  }
+
+  async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
+    const err = await promise.then(
+      () => assert.fail('the update should have been refused'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+    assert.ok(err.cause instanceof ApplicationFailure);
+    return err.cause;
+  }
+
+  it('expires when nobody decides in time, and never executes', async () => {
+    const { handle, settled, actionId } = await start(REQUESTS.prodUpdate(), { approvalTimeout: '1s' });
+    assert.equal(settled.status, 'awaiting_approval');
+    const final: ActionState = await handle.result();
+    assert.equal(final.status, 'expired');
+    assert.equal(target.callsFor(actionId).length, 0);
+    const late = await handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] }).then(
+      () => 'accepted',
+      () => 'refused',
+    );
+    assert.equal(late, 'refused');
+  });
+
+  it('a rejection ends the action with the reason and without executing', async () => {
+    const { handle, actionId } = await start(REQUESTS.prodUpdate());
+    const state = await handle.executeUpdate(decideUpdate, { args: [person('U0BOB', 'reject', 'not during the freeze')] });
+    assert.equal(state.status, 'rejected');
+    const final = await handle.result();
+    assert.equal(final.approvals[0]?.reason, 'not during the freeze');
+    assert.equal(target.callsFor(actionId).length, 0);
+  });
+
+  it('critical actions need two different people', async () => {
+    const { handle, settled, actionId } = await start(REQUESTS.prodTransfer());
+    assert.equal(settled.risk.tier, 'critical');
+    const first = await handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] });
+    assert.equal(first.status, 'awaiting_approval');
+    assert.equal(first.approvals.length, 1);
+
+    const same = await refusal(handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] }));
+    assert.equal(same.type, 'AlreadyDecided');
+    assert.equal(target.callsFor(actionId).length, 0, 'one person is not enough');
+
+    const second = await handle.executeUpdate(decideUpdate, { args: [person('U0CAROL')] });
+    assert.equal(second.status, 'approved');
+    const final = await handle.result();
+    assert.equal(final.status, 'succeeded');
+    assert.equal(target.callsFor(actionId).length, 1);
+    assert.deepEqual(target.callsFor(actionId)[0]!.body.approvers, ['U0ALICE', 'U0CAROL']);
+  });
+
+  it('the validator refuses the owner and people not allowed for the tier', async () => {
+    const { handle, actionId } = await start(REQUESTS.prodTransfer());
+    const owner = await refusal(handle.executeUpdate(decideUpdate, { args: [person('U0DAVE')] }));
+    assert.equal(owner.type, 'OwnerMayNotApprove');
+    assert.match(owner.message, /owns agent billing-agent/);
+    const reviewer = await refusal(handle.executeUpdate(decideUpdate, { args: [person('U0BOB')] }));
+    assert.equal(reviewer.type, 'ApproverNotAllowed');
+    const stranger = await refusal(handle.executeUpdate(decideUpdate, { args: [person('U0MALLORY', 'reject', 'no')] }));
+    assert.equal(stranger.type, 'ApproverNotAllowed');
+
+    // Refused updates leave no trace in the state.
+    assert.deepEqual((await handle.query(stateQuery)).approvals, []);
+
+    await handle.executeUpdate(decideUpdate, { args: [person('U0CAROL', 'reject', 'too much')] });
+    assert.equal((await handle.result()).status, 'rejected');
+    assert.equal(target.callsFor(actionId).length, 0);
+  });
+
+  it('refuses decisions and cancellation while the action executes', async () => {
+    target.respond('crm.contacts.update', (call) => (call.body.sessionId === 'slow' ? { status: 200, delayMs: 1_500 } : { status: 200 }));
+    const { handle, actionId } = await start(REQUESTS.prodUpdate({ sessionId: 'slow' }));
+    await handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] });
+    const executing = await waitForStatus(handle, 'executing');
+    assert.equal(executing.status, 'executing');
+
+    const late = await refusal(handle.executeUpdate(decideUpdate, { args: [person('U0CAROL', 'reject', 'wait')] }));
+    assert.equal(late.type, 'NotAwaitingApproval');
+    const cancel = await refusal(handle.executeUpdate(cancelUpdate, { args: [{ by: 'agent:billing-agent' }] }));
+    assert.equal(cancel.type, 'TooLateToCancel');
+    assert.equal((await handle.result()).status, 'succeeded');
+    assert.equal(target.callsFor(actionId).length, 1);
+  });
+
+  it('an operator known by two ids counts once', async () => {
+    const { handle } = await start(REQUESTS.prodTransfer());
+    await handle.executeUpdate(decideUpdate, { args: [{ ...person('U0ALICE'), ids: ['alice', 'U0ALICE'] }] });
+    const again = await refusal(handle.executeUpdate(decideUpdate, { args: [{ ...person('U0ALICE'), ids: ['alice', 'U0ALICE'], via: 'slack' }] }));
+    assert.equal(again.type, 'AlreadyDecided');
+    await handle.executeUpdate(cancelUpdate, { args: [{ by: 'test' }] });
+  });
+
+  it('denied actions end at once without executing', async () => {
+    const { handle, settled, actionId } = await start(REQUESTS.prodTransfer(), { denyAt: 95 });
+    assert.equal(settled.status, 'denied');
+    assert.equal((await handle.result()).status, 'denied');
+    assert.equal(target.callsFor(actionId).length, 0);
+  });
+
+  it('cancel is accepted while awaiting approval', async () => {
+    const { handle, actionId } = await start(REQUESTS.prodUpdate());
+    const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{ by: 'agent:billing-agent' }] });
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal((await handle.result()).status, 'cancelled');
+    assert.equal(target.callsFor(actionId).length, 0);
+
+  });
+
+  it('keeps its search attributes current for the Temporal UI', async () => {
+    const { handle, settled } = await start(REQUESTS.prodUpdate());
+    await handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] });
+    await handle.result();
+    const sa = (await handle.describe()).typedSearchAttributes;
+    assert.equal(sa.get(searchAttributes.status), 'succeeded');
+    assert.equal(sa.get(searchAttributes.tier), 'review');
+    assert.equal(sa.get(searchAttributes.riskScore), settled.risk.score);
+    assert.equal(sa.get(searchAttributes.agent), 'billing-agent');
+    assert.equal(sa.get(searchAttributes.tool), 'crm.contacts.update');
+    assert.equal(sa.get(searchAttributes.environment), 'prod');
+  });
+});
