@@ -21,7 +21,7 @@ import type { baselineWorkflow } from './baseline-workflow.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const concurrencies = [1, 50];
+const concurrencies = (process.env.BENCH_C ?? "1,50").split(",").map(Number);
 
 interface Measured {
   p50: number;

@@ -69,18 +69,6 @@ export const ActionStatus = z.enum([
 ]);
 export type ActionStatus = z.infer<typeof ActionStatus>;
 
-const TERMINAL: ReadonlySet<ActionStatus> = new Set(['succeeded', 'failed', 'rejected', 'expired', 'denied', 'cancelled']);
-
-/** True once nothing more will happen to the action. */
-export function isTerminal(status: ActionStatus): boolean {
-  return TERMINAL.has(status);
-}
-
-/** True when a caller waiting on the action should be answered: it is over, or it needs a human. */
-export function isSettled(status: ActionStatus): boolean {
-  return isTerminal(status) || status === 'awaiting_approval';
-}
-
 /** Risk tiers, in rising order. */
 export const Tier = z.enum(['auto', 'review', 'critical', 'deny']);
 export type Tier = z.infer<typeof Tier>;

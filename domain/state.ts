@@ -1,6 +1,6 @@
 import type { ActionState } from './action.js';
 import type { ActionInput } from './input.js';
-import { assess } from './policy.js';
+import { assess } from './assess.js';
 
 /**
  * The state of an action as it is accepted, before a worker has looked at it.

@@ -8,8 +8,9 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities, ExecutorFailureDetails } from '../activities/index.js';
-import { isSettled, type ActionState, type ActionStatus } from '../domain/action.js';
-import { refuseDecision } from '../domain/decision.js';
+import type { ActionState, ActionStatus } from '../domain/action.js';
+import { refuseDecision } from '../domain/approval-rules.js';
+import { isSettled } from '../domain/status.js';
 import type { ActionInput } from '../domain/input.js';
 import { initialActionState } from '../domain/state.js';
 import { cancelUpdate, decideUpdate, searchAttributes, settleUpdate, stateQuery } from './messages.js';

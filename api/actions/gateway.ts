@@ -17,7 +17,7 @@ import type { ActionRequest, ActionState, ActionStatus } from '../../domain/acti
 import type { AgentConfig } from '../../domain/config.js';
 import type { DecisionInput } from '../../domain/decision.js';
 import type { ActionInput } from '../../domain/input.js';
-import { assess } from '../../domain/policy.js';
+import { assess } from '../../domain/assess.js';
 import { initialActionState } from '../../domain/state.js';
 import type { AirlockConfig } from '../../config/index.js';
 import type { actionWorkflow } from '../../workflows/action-workflow.js';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfigFile } from '../../config/index.js';
 import { ActionRequest, type ActionRequest as Request } from '../../domain/action.js';
-import { assess, approvalsRequired, type ResolvedPolicy } from '../../domain/policy.js';
+import { assess, approvalsRequired } from '../../domain/assess.js';
+import type { ResolvedPolicy } from '../../domain/policy.js';
 import { exampleYaml } from '../helpers/config.js';
 
 const example = parseConfigFile(exampleYaml(), 'airlock.yaml');

@@ -185,3 +185,12 @@ describe('action workflow', () => {
     assert.equal(sa.get(searchAttributes.environment), 'prod');
   });
 });
+
+describe('workflow bundle', () => {
+  it('holds no zod: schemas would be rebuilt for every workflow run', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const code = await readFile(testEnv.bundlePath, 'utf8');
+    assert.ok(code.includes('actionWorkflow'));
+    assert.doesNotMatch(code, /node_modules\/zod\//);
+  });
+});
