@@ -123,6 +123,16 @@ async function measureAirlock(apiUrl: string, concurrency: number, durationS: nu
   };
 }
 
+function mean(a: Measured, b: Measured): Measured {
+  return {
+    p50: (a.p50 + b.p50) / 2,
+    p99: (a.p99 + b.p99) / 2,
+    throughput: (a.throughput + b.throughput) / 2,
+    completed: a.completed + b.completed,
+    errors: a.errors + b.errors,
+  };
+}
+
 const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(n >= 100 ? 0 : 1) : 'n/a');
 
 const cli = ensureTemporalCli(root, (m) => console.error(`bench: ${m}`));
@@ -155,15 +165,19 @@ try {
 
   const rows: { concurrency: number; baseline: Measured; airlock: Measured }[] = [];
   for (const c of concurrencies) {
-    console.error(`bench: concurrency ${c}, ${seconds}s each`);
-    const baseline = await measureBaseline(client, 'bench-baseline', c, seconds);
-    const airlock = await measureAirlock(apiUrl, c, seconds);
-    rows.push({ concurrency: c, baseline, airlock });
+    // A-B-B-A, each side's two runs averaged, so neither side always runs on the
+    // warmer (or fuller) server.
+    console.error(`bench: concurrency ${c}, 2 × ${seconds}s per side`);
+    const b1 = await measureBaseline(client, 'bench-baseline', c, seconds);
+    const a1 = await measureAirlock(apiUrl, c, seconds);
+    const a2 = await measureAirlock(apiUrl, c, seconds);
+    const b2 = await measureBaseline(client, 'bench-baseline', c, seconds);
+    rows.push({ concurrency: c, baseline: mean(b1, b2), airlock: mean(a1, a2) });
   }
   await connection.close();
 
-  console.log(`\nAirlock auto path vs bare Temporal — ${seconds}s per cell, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  console.log('submit→terminal latency in ms; throughput in completed actions per second\n');
+  console.log(`\nAirlock auto path vs bare Temporal — 2 runs of ${seconds}s per cell (A-B-B-A), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log('submit→terminal latency in ms (mean of the runs’ percentiles); throughput in completed actions per second\n');
   console.log('| concurrency | what | p50 ms | p99 ms | throughput/s | completed | errors |');
   console.log('|---:|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {

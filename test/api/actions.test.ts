@@ -38,10 +38,7 @@ describe('submit API → workflow → executor', () => {
     const res = await submit(REQUESTS.devRead(), 0);
     assert.equal(res.status, 202);
     assert.ok(['assessing', 'executing', 'succeeded'].includes(res.body.status), res.body.status);
-    const done = await eventually(async () => {
-      const got = await stack.call<ActionState>('GET', `/v1/actions/${res.body.id}`, { key: KEYS.billingAgent });
-      return got.body.status === 'succeeded' ? got.body : undefined;
-    });
+    const done = await stack.waitFor(res.body.id, ['succeeded']);
     assert.equal(stack.target.callsFor(done.id).length, 1);
   });
 
@@ -61,10 +58,7 @@ describe('submit API → workflow → executor', () => {
     assert.equal(decided.body.approvals[0]?.by, 'U0ALICE', 'an operator decides as its Slack identity');
     assert.equal(decided.body.approvals[0]?.via, 'api');
 
-    const done = await eventually(async () => {
-      const got = await stack.call<ActionState>('GET', `/v1/actions/${id}`, { key: KEYS.billingAgent });
-      return got.body.status === 'succeeded' ? got.body : undefined;
-    });
+    const done = await stack.waitFor(id, ['succeeded']);
     assert.equal(done.attempts, 1);
     const calls = stack.target.callsFor(id);
     assert.equal(calls.length, 1);

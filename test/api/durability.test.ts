@@ -59,10 +59,7 @@ describe('durability', () => {
       body: { decision: 'approve' },
     });
     assert.equal(decided.status, 200);
-    const done = await eventually(async () => {
-      const s = await statusOf(stack, submitted.body.id);
-      return s.status === 'succeeded' ? s : undefined;
-    }, 30_000, 'the action to succeed');
+    const done = await stack.waitFor(submitted.body.id, ['succeeded'], 30_000);
     assert.equal(done.attempts, 1);
     assert.equal(stack.target.callsFor(submitted.body.id).length, 1);
   });
@@ -80,10 +77,7 @@ describe('durability', () => {
 
     const worker = spawnWorker(stack);
     cleanups.push(() => kill(worker));
-    const done = await eventually(async () => {
-      const s = await statusOf(stack, submitted.body.id);
-      return s.status === 'succeeded' ? s : undefined;
-    }, 30_000, 'the action to succeed');
+    const done = await stack.waitFor(submitted.body.id, ['succeeded'], 30_000);
     assert.equal(done.attempts, 1);
     assert.equal(stack.target.callsFor(submitted.body.id).length, 1);
   });
@@ -105,10 +99,7 @@ describe('durability', () => {
     await kill(worker);
     worker = spawnWorker(stack);
 
-    const done = await eventually(async () => {
-      const s = await statusOf(stack, submitted.body.id);
-      return s.status === 'succeeded' || s.status === 'failed' ? s : undefined;
-    }, 30_000, 'the action to end');
+    const done = await stack.waitFor(submitted.body.id, ['succeeded', 'failed'], 30_000);
     assert.equal(done.status, 'succeeded');
     assert.equal(done.attempts, 2);
     assert.equal(stack.target.callsFor(submitted.body.id).length, 2);
@@ -144,10 +135,7 @@ describe('durability', () => {
     await second.call('POST', `/v1/actions/${critical.id}/decision`, { key: KEYS.alice, body: { decision: 'approve' } });
     await second.call('POST', `/v1/actions/${critical.id}/decision`, { key: KEYS.carol, body: { decision: 'approve' } });
     for (const p of pending) {
-      const done = await eventually(async () => {
-        const s = await statusOf(second, p.id);
-        return s.status === 'succeeded' ? s : undefined;
-      }, 20_000, `${p.id} to succeed`);
+      const done = await second.waitFor(p.id, ['succeeded']);
       assert.equal(done.attempts, 1);
       assert.equal(target.callsFor(p.id).length, 1);
     }

@@ -26,6 +26,7 @@ describe('default policy with the shipped example config', () => {
       impact: { records: 10 },
     });
     assert.equal(risk.tier, 'auto');
+    assert.equal(risk.score, 5);
     assert.equal(risk.approvalsRequired, 0);
   });
 
@@ -39,6 +40,7 @@ describe('default policy with the shipped example config', () => {
       impact: { records: 5, reversible: true },
     });
     assert.equal(risk.tier, 'auto');
+    assert.equal(risk.score, 30);
   });
 
   it('prod irreversible delete of 50 000 records needs approval', () => {
@@ -51,6 +53,7 @@ describe('default policy with the shipped example config', () => {
       impact: { records: 50_000, reversible: false },
     });
     assert.ok(risk.tier === 'review' || risk.tier === 'critical', `tier ${risk.tier}`);
+    assert.equal(risk.score, 90);
     assert.ok(risk.approvalsRequired >= 1);
     assert.ok(risk.factors.some((f) => f.name === 'records' && f.points > 0));
     assert.ok(risk.factors.some((f) => f.name === 'irreversible'));
@@ -66,6 +69,7 @@ describe('default policy with the shipped example config', () => {
       impact: { amountUsd: 250_000, reversible: false },
     });
     assert.equal(risk.tier, 'critical');
+    assert.equal(risk.score, 100);
     assert.equal(risk.approvalsRequired, 2);
   });
 
@@ -78,6 +82,8 @@ describe('default policy with the shipped example config', () => {
       parameters: { role: 'admin' },
     });
     assert.equal(risk.tier, 'critical');
+    assert.equal(risk.score, 85);
+    assert.ok(risk.factors.some((f) => f.name === 'rule:restricted-permission-change'));
   });
 
   it('explains the score: factors add up to it and record the policy version', () => {

@@ -5,7 +5,8 @@ import { createApp } from '../../api/app.js';
 import type { AirlockConfig } from '../../config/index.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestWorker, testEnv, uniqueTaskQueue } from './env.js';
-import { testConfig, type TestConfigOptions } from './config.js';
+import type { ActionState, ActionStatus } from '../../domain/action.js';
+import { KEYS, testConfig, type TestConfigOptions } from './config.js';
 import { startCountingTarget, type CountingTarget } from './target.js';
 
 /** The answer of one API call. */
@@ -63,6 +64,17 @@ export async function startStack(options: StackOptions = {}) {
     target,
     taskQueue,
     call: <T = any>(method: string, path: string, opts?: Parameters<typeof call>[3]) => call<T>(url, method, path, opts),
+    /** Polls the action (as an operator) until it reaches one of `statuses`. */
+    async waitFor(id: string, statuses: ActionStatus[], timeoutMs = 20_000): Promise<ActionState> {
+      return eventually(
+        async () => {
+          const res = await call<ActionState>(url, 'GET', `/v1/actions/${id}`, { key: KEYS.alice });
+          return statuses.includes(res.body.status) ? res.body : undefined;
+        },
+        timeoutMs,
+        `${id} to become ${statuses.join(' or ')}`,
+      );
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
