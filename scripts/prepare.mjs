@@ -21,8 +21,11 @@ const installed = join(root, 'node_modules', '.package-lock.json');
 // npm writes node_modules/.package-lock.json on every install; older than the
 // committed lock means the tree no longer matches it.
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  console.error('airlock: installing npm dependencies (npm ci)…');
-  run(npm, ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  console.error('airlock: installing npm dependencies…');
+  // Not `npm ci`: the lock leaves out @swc/core's binaries for other platforms
+  // (this registry has no metadata for them), which `npm ci` calls out of sync.
+  // `install --no-save` installs the locked versions and leaves the lock alone.
+  run(npm, ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error']);
 }
 
 // tsc is incremental (dist/.tsbuildinfo), so an up-to-date tree costs about a second.
