@@ -13,6 +13,8 @@ export interface ExecutorPayload {
   parameters: Record<string, unknown>;
   resources: Resource[];
   approvers: string[];
+  /** Which version executes: 1 is the agent's, higher ones an approver's edit. */
+  version: number;
 }
 
 /** Input of {@link executeHttpTool}. */

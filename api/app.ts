@@ -8,6 +8,9 @@ import { actionRoutes } from './actions/routes.js';
 import { ActionGateway } from './actions/gateway.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
+import { Identities, userGroupsIn } from './identity.js';
+import { createSlack, slackEnabled, type SlackIntegration } from './slack/index.js';
+import { WebClient } from '@slack/web-api';
 
 /** Largest JSON body the API reads; beyond it the answer is 413. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -19,8 +22,14 @@ export interface AppDeps {
   logger: Logger;
 }
 
+/** The app and, with Slack configured, its Bolt integration (Socket Mode needs `slack.start()`). */
+export interface AirlockApp {
+  app: Express;
+  slack?: SlackIntegration;
+}
+
 /** The express app: agent and operator API, health checks, one error shape. */
-export function createApp({ config, client, logger }: AppDeps): Express {
+export function createApp({ config, client, logger }: AppDeps): AirlockApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -51,16 +60,29 @@ export function createApp({ config, client, logger }: AppDeps): Express {
   });
 
   const gateway = new ActionGateway(client, config);
+  const { approvals, operators } = config.file;
+  const slackClient = slackEnabled(config)
+    ? new WebClient(config.env.SLACK_BOT_TOKEN, { slackApiUrl: config.env.SLACK_API_URL, retryConfig: { retries: 2 } })
+    : undefined;
+  const identities = new Identities(
+    operators,
+    userGroupsIn([approvals.reviewers, approvals.criticalApprovers]),
+    slackClient ? { client: slackClient, logger } : undefined,
+  );
+  // Bolt reads the raw body to check Slack's signature, so it goes before any body parser.
+  const slack = slackEnabled(config) ? createSlack(config, { gateway, identities, logger }) : undefined;
+  if (slack?.router) app.use(slack.router);
+
   app.use(
     '/v1',
     express.json({ limit: BODY_LIMIT_BYTES }),
     authenticate(config.file.agents, config.file.operators),
   );
-  app.use('/v1/actions', actionRoutes(gateway));
+  app.use('/v1/actions', actionRoutes(gateway, identities));
 
   app.use((req, _res) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
   });
   app.use(errorHandler);
-  return app;
+  return { app, ...(slack ? { slack } : {}) };
 }

@@ -17,11 +17,6 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The person an operator's decisions count as: its Slack identity when it has one (one human, one identity). */
-export function operatorIdentity(operator: OperatorConfig): { by: string; ids: string[] } {
-  return { by: operator.slackUserId ?? operator.id, ids: [operator.id, ...(operator.slackUserId ? [operator.slackUserId] : [])] };
-}
-
 /**
  * Authenticates `Authorization: Bearer <key>` against the configured key hashes.
  * Keys are compared by their SHA-256, so lookup time says nothing about the key.

@@ -10,11 +10,14 @@ const config = exitOnConfigError(() => loadConfig());
 const logger = createLogger({ level: config.env.LOG_LEVEL, name: 'airlock-api' });
 const connection = await connectWithRetry(connectionOptions(config.env));
 const client = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE });
-const server = createApp({ config, client, logger }).listen(config.env.PORT, config.env.HOST, () => {
-  logger.info({ url: `http://${config.env.HOST}:${config.env.PORT}`, config: config.path }, 'api listening');
+const { app, slack } = exitOnConfigError(() => createApp({ config, client, logger }));
+const server = app.listen(config.env.PORT, config.env.HOST, () => {
+  logger.info({ url: `http://${config.env.HOST}:${config.env.PORT}`, config: config.path, slack: Boolean(slack) }, 'api listening');
 });
+await slack?.start();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    void slack?.stop();
     server.close(() => void connection.close());
   });
 }

@@ -10,7 +10,8 @@ const Flag = z
  * Process settings from environment variables. Everything about agents, tools
  * and policy is in the YAML file that `AIRLOCK_CONFIG` names.
  */
-export const Env = z.object({
+export const Env = z
+  .object({
   PORT: Port.default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
@@ -27,9 +28,22 @@ export const Env = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Bot token (`xoxb-…`): turns Slack on, for the API (listeners) and the workers (cards). */
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  /** Verifies Slack's requests to `/slack/events` (HTTP mode). */
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  /** App-level token (`xapp-…`): Socket Mode instead of a public request URL. */
+  SLACK_APP_TOKEN: z.string().min(1).optional(),
+  /** Base URL of the Slack Web API; tests point it at a local stand-in. */
+  SLACK_API_URL: z.url().default('https://slack.com/api/'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-}).refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
-  message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
-  path: ['TEMPORAL_TLS_KEY_PATH'],
-});
+})
+  .refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
+    message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+    path: ['TEMPORAL_TLS_KEY_PATH'],
+  })
+  .refine((e) => e.SLACK_BOT_TOKEN !== undefined || (e.SLACK_SIGNING_SECRET === undefined && e.SLACK_APP_TOKEN === undefined), {
+    message: 'Slack needs SLACK_BOT_TOKEN as well',
+    path: ['SLACK_BOT_TOKEN'],
+  });
 export type Env = z.infer<typeof Env>;

@@ -91,13 +91,14 @@ export type Risk = z.infer<typeof Risk>;
 export const DecisionChannel = z.enum(['api', 'slack', 'cli']);
 export type DecisionChannel = z.infer<typeof DecisionChannel>;
 
-/** One recorded human decision. */
+/** One recorded human decision, on one version of the action. */
 export const Approval = z.object({
   by: z.string(),
   decision: z.enum(['approve', 'reject']),
   reason: z.string().optional(),
   at: z.string(),
   via: DecisionChannel,
+  version: z.number().int().min(1),
 });
 export type Approval = z.infer<typeof Approval>;
 
@@ -113,6 +114,25 @@ export type ExecutionResult = z.infer<typeof ExecutionResult>;
 export const ActionError = z.object({ code: z.string(), message: z.string() });
 export type ActionError = z.infer<typeof ActionError>;
 
+/** One version of what the action will do: the agent's (1), then each approver's edit. */
+export const ActionVersion = z.object({
+  version: z.number().int().min(1),
+  parameters: z.record(z.string(), z.unknown()),
+  impact: Impact,
+  by: z.string(),
+  at: z.string(),
+});
+export type ActionVersion = z.infer<typeof ActionVersion>;
+
+/** Where the approval card is in Slack, or why it is not there. */
+export const ApprovalCardRef = z.object({
+  channel: z.string(),
+  ts: z.string().optional(),
+  error: z.string().optional(),
+  escalatedTo: z.string().optional(),
+});
+export type ApprovalCardRef = z.infer<typeof ApprovalCardRef>;
+
 /** The state of one action: the same shape from the API, the `state` query and the workflow result. */
 export const ActionState = z.object({
   id: z.string(),
@@ -124,11 +144,14 @@ export const ActionState = z.object({
   status: ActionStatus,
   risk: Risk,
   approvals: z.array(Approval),
+  /** Every version; the last is what executes. */
+  versions: z.array(ActionVersion).min(1),
   result: ExecutionResult.optional(),
   error: ActionError.optional(),
   attempts: z.number().int().min(0),
   cancelledBy: z.string().optional(),
   requestHash: z.string(),
+  approvalCard: ApprovalCardRef.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   links: z.object({ temporalUi: z.string() }),

@@ -13,7 +13,8 @@ export interface ToolRiskFacts {
 const TIER_ORDER: readonly Tier[] = ['auto', 'review', 'critical', 'deny'];
 const SENSITIVITY_ORDER: readonly Sensitivity[] = ['public', 'internal', 'confidential', 'restricted'];
 
-function higherTier(a: Tier, b: Tier): Tier {
+/** The riskier of two tiers. */
+export function higherTier(a: Tier, b: Tier): Tier {
   return TIER_ORDER.indexOf(a) >= TIER_ORDER.indexOf(b) ? a : b;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PrincipalId, ToolName } from './action.js';
+import { Environment, PrincipalId, Tier, ToolName } from './action.js';
 import { Duration } from './duration.js';
 import { Policy } from './policy.js';
 
@@ -7,8 +7,11 @@ const Sha256Hex = z
   .string()
   .regex(/^[0-9a-f]{64}$/, 'must be the hex SHA-256 of the key (64 lower-case hex digits), never the key itself');
 
-/** A person who may decide: a Slack user id (`U…`/`W…`) or an operator id. */
+/** A person who may decide: a Slack user id (`U…`/`W…`), a Slack user group (`S…`) or an operator id. */
 const PersonId = z.string().min(1).max(100);
+
+/** A Slack conversation id: `C…` (channel), `G…` (private) or `D…`. */
+const SlackChannelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id like C0123ABCD');
 
 /** An agent allowed to submit actions. */
 export const AgentConfig = z.strictObject({
@@ -55,11 +58,41 @@ export const ToolConfig = z.strictObject({
 export type ToolConfig = z.output<typeof ToolConfig>;
 
 /** Who decides, and how long they have. */
-export const ApprovalsConfig = z.strictObject({
-  timeout: Duration.default(3_600_000),
-  reviewers: z.array(PersonId).default([]),
-  criticalApprovers: z.array(PersonId).default([]),
+/** Picks the Slack channel of an approval card; the first matching route wins. */
+export const ApprovalRoute = z.strictObject({
+  when: z
+    .strictObject({
+      tools: z.array(z.string().min(1)).optional(),
+      environments: z.array(Environment).optional(),
+      tiers: z.array(Tier.exclude(['auto', 'deny'])).optional(),
+    })
+    .refine((w) => Object.keys(w).length > 0, { message: 'a route needs at least one condition' }),
+  channel: SlackChannelId,
 });
+export type ApprovalRoute = z.infer<typeof ApprovalRoute>;
+
+/** Who decides, how long they have, and where in Slack they are asked. */
+export const ApprovalsConfig = z
+  .strictObject({
+    timeout: Duration.default(3_600_000),
+    /** People (Slack user ids `U…`/`W…`, operator ids) or Slack user groups (`S…`). */
+    reviewers: z.array(PersonId).default([]),
+    criticalApprovers: z.array(PersonId).default([]),
+    /** Default channel of approval cards (needs the Slack settings in the environment). */
+    channel: SlackChannelId.optional(),
+    routes: z.array(ApprovalRoute).default([]),
+    /** A thread reply mentions the approvers this long after the card was posted. */
+    remindAfter: Duration.optional(),
+    /** The card is cross-posted to `escalationChannel` this long after it was posted. */
+    escalateAfter: Duration.optional(),
+    escalationChannel: SlackChannelId.optional(),
+    /** Bounded retries of every Slack Web API call. */
+    slackRetry: RetryConfig.default({ maxAttempts: 5, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 30_000 }),
+  })
+  .refine((a) => a.escalateAfter === undefined || a.escalationChannel !== undefined, {
+    message: 'escalateAfter needs an escalationChannel',
+    path: ['escalationChannel'],
+  });
 export type ApprovalsConfig = z.output<typeof ApprovalsConfig>;
 
 /** The Airlock configuration file (`airlock.yaml`). */
@@ -69,7 +102,13 @@ export const AirlockFile = z
     operators: z.array(OperatorConfig).default([]),
     tools: z.record(ToolName, ToolConfig),
     policy: Policy,
-    approvals: ApprovalsConfig.default({ timeout: 3_600_000, reviewers: [], criticalApprovers: [] }),
+    approvals: ApprovalsConfig.default({
+      timeout: 3_600_000,
+      reviewers: [],
+      criticalApprovers: [],
+      routes: [],
+      slackRetry: { maxAttempts: 5, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 30_000 },
+    }),
   })
   .superRefine((file, ctx) => {
     const seen = new Map<string, string>();

@@ -1,15 +1,28 @@
 import { z } from 'zod';
-import type { DecisionChannel } from './action.js';
+import { Impact, type DecisionChannel } from './action.js';
+
+/** An approver's change to what the action does; the impact replaces the agent's where given. */
+export const ActionEdit = z.strictObject({
+  parameters: z.record(z.string(), z.unknown()),
+  impact: Impact.optional(),
+});
+export type ActionEdit = z.infer<typeof ActionEdit>;
 
 /** The body of `POST /v1/actions/:id/decision`. A rejection must say why. */
 export const DecisionBody = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
     reason: z.string().trim().min(1).max(2000).optional(),
+    /** Approve an edited version: what executes is exactly this, re-scored. */
+    edit: ActionEdit.optional(),
   })
   .refine((d) => d.decision === 'approve' || d.reason !== undefined, {
     message: 'a rejection needs a reason',
     path: ['reason'],
+  })
+  .refine((d) => d.decision === 'approve' || d.edit === undefined, {
+    message: 'only an approval can carry an edit',
+    path: ['edit'],
   });
 export type DecisionBody = z.infer<typeof DecisionBody>;
 

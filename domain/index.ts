@@ -10,3 +10,4 @@ export * from './input.js';
 export * from './policy.js';
 export * from './state.js';
 export * from './status.js';
+export * from './routing.js';

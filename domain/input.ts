@@ -18,4 +18,6 @@ export interface ActionInput {
   approvals: ApprovalsConfig;
   /** Link to this action's workflow in the Temporal Web UI. */
   temporalUiUrl: string;
+  /** True when Airlock is connected to Slack: approval cards, reminders and owner messages are sent. */
+  slack: boolean;
 }

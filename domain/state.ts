@@ -18,6 +18,9 @@ export function initialActionState(input: ActionInput, at: string): ActionState 
     status: 'assessing',
     risk: assess(input.request, input.tool, input.policy),
     approvals: [],
+    versions: [
+      { version: 1, parameters: input.request.parameters, impact: input.request.impact, by: `agent:${input.agent.id}`, at },
+    ],
     attempts: 0,
     requestHash: input.requestHash,
     createdAt: at,

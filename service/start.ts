@@ -15,7 +15,7 @@ import { createLogger } from '../lib/logger.js';
 import { ensureTemporalCli } from '../temporal/binary.js';
 import { connectionOptions, connectWithRetry } from '../temporal/connection.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
-import { connectWorker, createWorker, installTemporalLogging } from '../worker/index.js';
+import { connectWorker, createWorker, installTemporalLogging, slackClientFor } from '../worker/index.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const embedded = process.env.TEMPORAL_ADDRESS === undefined;
@@ -48,13 +48,16 @@ const worker = await createWorker({
   connection: nativeConnection,
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.AIRLOCK_TASK_QUEUE,
+  activities: { slack: slackClientFor(env) },
 });
 const workerDone = worker.run();
 
 const connection: Connection = await connectWithRetry(connectionOptions(env));
 const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-const api = createApp({ config, client, logger }).listen(env.PORT, env.HOST);
+const { app, slack } = exitOnConfigError(() => createApp({ config, client, logger }));
+const api = app.listen(env.PORT, env.HOST);
 await new Promise((r) => api.once('listening', r));
+await slack?.start();
 
 const apiUrl = `http://${env.HOST === '0.0.0.0' ? 'localhost' : env.HOST}:${env.PORT}`;
 process.stdout.write(`
@@ -63,6 +66,7 @@ Airlock is running (config: ${config.path})
   Temporal UI  ${env.TEMPORAL_UI_URL}${embedded ? '   (dev server, state in .data/temporal.sqlite)' : ''}
   Temporal     ${env.TEMPORAL_ADDRESS}, namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.AIRLOCK_TASK_QUEUE}
   Demo target  http://127.0.0.1:${demoPort}
+  Slack        ${slack ? (env.SLACK_APP_TOKEN ? 'Socket Mode' : `request URL ${apiUrl}/slack/events`) : 'not connected (decide with the operator API or npm run airlock)'}
 
 Try:
   curl -s -X POST '${apiUrl}/v1/actions?wait=10' -H 'Authorization: Bearer demo-agent-key' -H 'Content-Type: application/json' \\
@@ -78,6 +82,7 @@ async function stop(signal: string) {
   logger.info({ signal }, 'stopping');
   api.close();
   api.closeAllConnections();
+  await slack?.stop().catch(() => {});
   worker.shutdown();
   await workerDone.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
   await Promise.allSettled([connection.close(), nativeConnection.close(), new Promise((r) => demo.close(r))]);

@@ -1,7 +1,9 @@
 /** Wires the workflows and activities to a task queue. */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import { LogLevel, WebClient } from '@slack/web-api';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { Env } from '../config/env.js';
 import type { Logger } from '../lib/logger.js';
 import type { ClusterConnection } from '../temporal/connection.js';
 
@@ -43,6 +45,21 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.activities),
+  });
+}
+
+/**
+ * The Slack client of the worker's activities, when a bot token is configured.
+ * Its own retries are off: Temporal's retry policy is the one bound on attempts.
+ */
+export function slackClientFor(env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL'>): WebClient | undefined {
+  if (!env.SLACK_BOT_TOKEN) return undefined;
+  return new WebClient(env.SLACK_BOT_TOKEN, {
+    slackApiUrl: env.SLACK_API_URL,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: 20_000,
+    logLevel: LogLevel.ERROR,
   });
 }
 

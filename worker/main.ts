@@ -2,7 +2,7 @@
 import { parseEnv } from '../config/index.js';
 import { createLogger } from '../lib/logger.js';
 import { connectionOptions } from '../temporal/connection.js';
-import { connectWorker, createWorker, installTemporalLogging } from './index.js';
+import { connectWorker, createWorker, installTemporalLogging, slackClientFor } from './index.js';
 import { exitOnConfigError } from '../lib/exit.js';
 
 const env = exitOnConfigError(parseEnv);
@@ -16,6 +16,7 @@ const worker = await createWorker({
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.AIRLOCK_TASK_QUEUE,
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+  activities: { slack: slackClientFor(env) },
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
 logger.info({ taskQueue: env.AIRLOCK_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, address: env.TEMPORAL_ADDRESS }, 'worker started');

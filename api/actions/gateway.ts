@@ -138,6 +138,7 @@ export class ActionGateway {
       policy: this.config.file.policy,
       approvals: this.config.file.approvals,
       temporalUiUrl: this.uiLink(workflowId),
+      slack: this.config.env.SLACK_BOT_TOKEN !== undefined,
     };
     // Only for the summary line: the workflow scores the action itself, with the same pure function.
     const risk = assess(request, tool, this.config.file.policy);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { ActionRequest, ActionStatus, PrincipalId, ToolName } from '../../domain/action.js';
 import { DecisionBody } from '../../domain/decision.js';
 import { matchesAny } from '../../domain/glob.js';
-import { operatorIdentity, principalOf, requireAgent, requireOperator, type Principal } from '../auth.js';
+import { principalOf, requireAgent, requireOperator, type Principal } from '../auth.js';
+import type { Identities } from '../identity.js';
 import { ApiError } from '../errors.js';
 import { route } from '../validate.js';
 import { agentOfActionId, notFound, type ActionGateway } from './gateway.js';
@@ -32,7 +33,7 @@ function assertCanSee(principal: Principal, actionId: string): void {
 }
 
 /** The `/v1/actions` routes. */
-export function actionRoutes(gateway: ActionGateway): Router {
+export function actionRoutes(gateway: ActionGateway, identities: Identities): Router {
   const router = Router();
 
   router.post(
@@ -72,7 +73,7 @@ export function actionRoutes(gateway: ActionGateway): Router {
     route({ params: ActionParams }, async ({ params }, req, res) => {
       const principal = principalOf(req);
       assertCanSee(principal, params.id);
-      const by = principal.kind === 'agent' ? `agent:${principal.agent.id}` : operatorIdentity(principal.operator).by;
+      const by = principal.kind === 'agent' ? `agent:${principal.agent.id}` : (await identities.forOperator(principal.operator)).by;
       const state = await gateway.cancel(params.id, { by });
       req.log.info({ actionId: state.id, by }, 'action cancelled');
       res.json(state);
@@ -83,8 +84,10 @@ export function actionRoutes(gateway: ActionGateway): Router {
     '/:id/decision',
     route({ params: ActionParams, body: DecisionBody }, async ({ params, body }, req, res) => {
       const operator = requireOperator(req);
-      const identity = operatorIdentity(operator);
-      const state = await gateway.decide(params.id, { ...body, ...identity, via: 'api' });
+      const identity = await identities.forOperator(operator);
+      // The CLI says so, so the record shows which fallback was used.
+      const via = req.get('x-airlock-client') === 'cli' ? 'cli' : 'api';
+      const state = await gateway.decide(params.id, { ...body, ...identity, via });
       req.log.info({ actionId: state.id, by: identity.by, decision: body.decision, status: state.status }, 'decision recorded');
       res.json(state);
     }),

@@ -53,7 +53,7 @@ export async function startStack(options: StackOptions = {}) {
   const worker = options.noWorker ? undefined : await startTestWorker(taskQueue, temporalAddress);
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
-  const server: Server = createApp({ config, client, logger: createLogger({ level: 'silent' }) }).listen(0, '127.0.0.1');
+  const server: Server = createApp({ config, client, logger: createLogger({ level: 'silent' }) }).app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

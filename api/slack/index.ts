@@ -1,0 +1,75 @@
+/** Slack approvals: Bolt mounted on the API's express app (HTTP mode) or over Socket Mode. */
+import bolt from '@slack/bolt';
+import type { Router } from 'express';
+import type { AirlockConfig } from '../../config/index.js';
+import { ConfigError } from '../../config/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ActionGateway } from '../actions/gateway.js';
+import type { Identities } from '../identity.js';
+import { register as registerActions } from './listeners/actions/index.js';
+import { register as registerViews } from './listeners/views/index.js';
+import { boltLogger } from './logger.js';
+
+const { App, ExpressReceiver } = bolt;
+
+/** Slack as the API sees it: a router to mount (HTTP mode) and a lifecycle (Socket Mode). */
+export interface SlackIntegration {
+  /** Mounted at the root: serves `POST /slack/events`. Absent in Socket Mode. */
+  router?: Router;
+  client: InstanceType<typeof App>['client'];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** True when the environment connects Airlock to Slack. */
+export function slackEnabled(config: AirlockConfig): boolean {
+  return config.env.SLACK_BOT_TOKEN !== undefined;
+}
+
+/**
+ * Builds the Bolt app. Signature verification (Slack's v0 HMAC, 5-minute window)
+ * is Bolt's and is never switched off: a forged or replayed request gets 401.
+ */
+export function createSlack(
+  config: AirlockConfig,
+  deps: { gateway: ActionGateway; identities: Identities; logger: Logger },
+): SlackIntegration {
+  const { SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: signingSecret, SLACK_APP_TOKEN: appToken, SLACK_API_URL: slackApiUrl } =
+    config.env;
+  if (!token) throw new ConfigError('the environment', [{ field: 'SLACK_BOT_TOKEN', message: 'required to connect Slack' }]);
+  const logger = boltLogger(deps.logger);
+  const clientOptions = { slackApiUrl };
+
+  let app: InstanceType<typeof App>;
+  let router: Router | undefined;
+  if (appToken) {
+    app = new App({ token, appToken, socketMode: true, logger, clientOptions });
+  } else {
+    if (!signingSecret) {
+      throw new ConfigError('the environment', [
+        { field: 'SLACK_SIGNING_SECRET', message: 'required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)' },
+      ]);
+    }
+    const receiver = new ExpressReceiver({ signingSecret, endpoints: '/slack/events', logger });
+    app = new App({ token, receiver, logger, clientOptions });
+    router = receiver.router as unknown as Router;
+  }
+
+  const listenerDeps = { ...deps, logger: deps.logger.child({ component: 'slack' }) };
+  registerActions(app, listenerDeps);
+  registerViews(app, listenerDeps);
+  app.error(async (err) => {
+    listenerDeps.logger.error({ err: err.message }, 'slack listener failed');
+  });
+
+  return {
+    ...(router ? { router } : {}),
+    client: app.client,
+    start: async () => {
+      if (appToken) await app.start();
+    },
+    stop: async () => {
+      if (appToken) await app.stop();
+    },
+  };
+}
