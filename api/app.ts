@@ -9,7 +9,7 @@ import { ActionGateway } from './actions/gateway.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { Identities, userGroupsIn } from './identity.js';
-import { createSlack, slackEnabled, type SlackIntegration } from './slack/index.js';
+import { createSlack, SLACK_LISTENER_RETRY, slackEnabled, type SlackIntegration } from './slack/index.js';
 import { WebClient } from '@slack/web-api';
 
 /** Largest JSON body the API reads; beyond it the answer is 413. */
@@ -62,7 +62,7 @@ export function createApp({ config, client, logger }: AppDeps): AirlockApp {
   const gateway = new ActionGateway(client, config);
   const { approvals, operators } = config.file;
   const slackClient = slackEnabled(config)
-    ? new WebClient(config.env.SLACK_BOT_TOKEN, { slackApiUrl: config.env.SLACK_API_URL, retryConfig: { retries: 2 } })
+    ? new WebClient(config.env.SLACK_BOT_TOKEN, { slackApiUrl: config.env.SLACK_API_URL, retryConfig: SLACK_LISTENER_RETRY })
     : undefined;
   const identities = new Identities(
     operators,

@@ -43,7 +43,14 @@ console.error(`airlock: Temporal dev server at ${server.address}, workflows bund
 
 const child = spawn(
   process.execPath,
-  ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  [
+    '--test',
+    '--test-reporter=spec',
+    '--test-concurrency=2',
+    // `TEST_NAME_PATTERN=regex npm test` runs only the matching tests.
+    ...(process.env.TEST_NAME_PATTERN ? [`--test-name-pattern=${process.env.TEST_NAME_PATTERN}`] : []),
+    ...files,
+  ],
   {
     stdio: 'inherit',
     env: {

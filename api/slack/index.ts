@@ -12,6 +12,9 @@ import { boltLogger } from './logger.js';
 
 const { App, ExpressReceiver } = bolt;
 
+/** Retries of the Web API calls made while handling a click (ephemeral messages, modals). */
+export const SLACK_LISTENER_RETRY = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 };
+
 /** Slack as the API sees it: a router to mount (HTTP mode) and a lifecycle (Socket Mode). */
 export interface SlackIntegration {
   /** Mounted at the root: serves `POST /slack/events`. Absent in Socket Mode. */
@@ -38,12 +41,14 @@ export function createSlack(
     config.env;
   if (!token) throw new ConfigError('the environment', [{ field: 'SLACK_BOT_TOKEN', message: 'required to connect Slack' }]);
   const logger = boltLogger(deps.logger);
-  const clientOptions = { slackApiUrl };
+  // Bolt's default is ten retries over half an hour; a listener answering a
+  // click has seconds, so fail fast and tell the user instead.
+  const clientOptions = { slackApiUrl, retryConfig: SLACK_LISTENER_RETRY };
 
   let app: InstanceType<typeof App>;
   let router: Router | undefined;
   if (appToken) {
-    app = new App({ token, appToken, socketMode: true, logger, clientOptions });
+    app = new App({ token, appToken, socketMode: true, logger, clientOptions, tokenVerificationEnabled: false });
   } else {
     if (!signingSecret) {
       throw new ConfigError('the environment', [
@@ -51,7 +56,9 @@ export function createSlack(
       ]);
     }
     const receiver = new ExpressReceiver({ signingSecret, endpoints: '/slack/events', logger });
-    app = new App({ token, receiver, logger, clientOptions });
+    // No auth.test at construction: with Slack down at start-up it would fail
+    // unhandled; Airlock must start anyway and work once Slack is back.
+    app = new App({ token, receiver, logger, clientOptions, tokenVerificationEnabled: false });
     router = receiver.router as unknown as Router;
   }
 

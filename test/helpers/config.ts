@@ -31,6 +31,8 @@ export interface TestConfigOptions {
   executorTimeout?: string;
   /** Last word on the raw file before it is validated. */
   edit?: (file: Record<string, any>) => void;
+  /** Extra environment variables (Slack settings, say). */
+  env?: Record<string, string>;
 }
 
 /** The shipped `airlock.yaml`, retargeted for a test and validated exactly as at start-up. */
@@ -47,6 +49,7 @@ export function testConfig(options: TestConfigOptions): AirlockConfig {
     TEMPORAL_ADDRESS: options.temporalAddress,
     AIRLOCK_TASK_QUEUE: options.taskQueue,
     LOG_LEVEL: 'silent',
+    ...options.env,
   });
   return { env, file: parseConfigFile(stringify(file), 'test config'), path: 'test config' };
 }

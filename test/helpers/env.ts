@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createLogger } from '../../lib/logger.js';
 import { installTemporalLogging } from '../../worker/index.js';
 
@@ -41,14 +41,14 @@ export async function testClient(address = testEnv.address): Promise<{ client: C
 }
 
 /** An in-process worker on `taskQueue`, running until `stop()`. */
-export async function startTestWorker(taskQueue: string, address = testEnv.address) {
+export async function startTestWorker(taskQueue: string, address = testEnv.address, activities: ActivityDeps = {}) {
   installTemporalLogging(createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }));
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection,
     taskQueue,
     workflowBundle: { code: readFileSync(testEnv.bundlePath, 'utf8') },
-    activities: createActivities(),
+    activities: createActivities(activities),
   });
   const running = worker.run();
   return {

@@ -8,6 +8,8 @@ import { startTestWorker, testEnv, uniqueTaskQueue } from './env.js';
 import type { ActionState, ActionStatus } from '../../domain/action.js';
 import { KEYS, testConfig, type TestConfigOptions } from './config.js';
 import { startCountingTarget, type CountingTarget } from './target.js';
+import { SIGNING_SECRET, type SlackStandIn } from './slack.js';
+import { slackClientFor } from '../../worker/index.js';
 
 /** The answer of one API call. */
 export interface ApiAnswer<T = any> {
@@ -41,6 +43,8 @@ export type StackOptions = Partial<Omit<TestConfigOptions, 'targetUrl' | 'taskQu
   /** Reuse a task queue and target, for a stack that takes over from a stopped one. */
   taskQueue?: string;
   target?: CountingTarget;
+  /** Connect API and worker to this Slack stand-in, with the test signing secret. */
+  slack?: SlackStandIn;
 };
 
 /** The API, a worker and a counting target on one fresh task queue: Airlock as a test sees it. */
@@ -49,8 +53,13 @@ export async function startStack(options: StackOptions = {}) {
   const target: CountingTarget = options.target ?? (await startCountingTarget());
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('stack');
   const temporalAddress = options.temporalAddress ?? testEnv.address;
-  const config: AirlockConfig = testConfig({ ...options, targetUrl: target.url, taskQueue, temporalAddress });
-  const worker = options.noWorker ? undefined : await startTestWorker(taskQueue, temporalAddress);
+  const slackEnv: Record<string, string> = options.slack
+    ? { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: options.slack.apiUrl }
+    : {};
+  const config: AirlockConfig = testConfig({ ...options, env: { ...slackEnv, ...options.env }, targetUrl: target.url, taskQueue, temporalAddress });
+  const worker = options.noWorker
+    ? undefined
+    : await startTestWorker(taskQueue, temporalAddress, { slack: slackClientFor(config.env) });
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
   const server: Server = createApp({ config, client, logger: createLogger({ level: 'silent' }) }).app.listen(0, '127.0.0.1');

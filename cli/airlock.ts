@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+/**
+ * `npm run airlock -- <command>`: the operator CLI, a thin client of the HTTP
+ * API. The fallback when Slack is down, and handy in a terminal.
+ */
+import { parseArgs } from 'node:util';
+import type { ActionState } from '../domain/action.js';
+
+const USAGE = `usage: airlock <command> [options]
+
+commands:
+  list [--status S] [--agent A] [--tool T] [--all]   actions (default: awaiting approval)
+  show <id>                                           one action's state
+  approve <id> [--reason TEXT]                        approve as you
+  reject <id> --reason TEXT                           reject as you (a reason is required)
+
+options:
+  --url URL    the API (env AIRLOCK_URL, default http://127.0.0.1:8080)
+  --key KEY    your operator key (env AIRLOCK_KEY)
+  --json       print the API's JSON as it is`;
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        key: { type: 'string' },
+        status: { type: 'string' },
+        agent: { type: 'string' },
+        tool: { type: 'string' },
+        reason: { type: 'string' },
+        all: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`airlock: ${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+})();
+
+const baseUrl = (values.url ?? process.env.AIRLOCK_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+const key = values.key ?? process.env.AIRLOCK_KEY;
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  if (!key) throw new CliError('no key: set AIRLOCK_KEY or pass --key', 2);
+  let res: Response;
+  try {
+    res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        'x-airlock-client': 'cli',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (err) {
+    throw new CliError(`cannot reach ${baseUrl}: ${(err as Error).message}`, 1);
+  }
+  const json = (await res.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
+  if (!res.ok) throw new CliError(`${res.status} ${json.error?.code ?? ''}: ${json.error?.message ?? res.statusText}`, 1);
+  return json;
+}
+
+function line(state: Pick<ActionState, 'id' | 'status' | 'tool' | 'environment'> & { tier?: string; score?: number }) {
+  return `${state.id}  ${state.status.padEnd(17)} ${`${state.tier ?? ''} ${state.score ?? ''}`.padEnd(12)} ${state.tool} in ${state.environment}`;
+}
+
+function describe(s: ActionState): string {
+  const version = s.versions[s.versions.length - 1]!;
+  return [
+    `${s.id}: ${s.status}`,
+    `  ${s.tool} (${s.operation}) in ${s.environment} by ${s.agentId}, session ${s.sessionId}`,
+    `  risk ${s.risk.score}, ${s.risk.tier}; needs ${s.risk.approvalsRequired} approval(s); policy ${s.risk.policyVersion}`,
+    ...s.risk.factors.map((f) => `    ${f.points ? `+${f.points}` : '  '} ${f.name}: ${f.detail}`),
+    `  parameters (version ${version.version}, by ${version.by}): ${JSON.stringify(version.parameters)}`,
+    ...s.approvals.map((a) => `  ${a.decision} by ${a.by} via ${a.via} at ${a.at} (v${a.version})${a.reason ? `: ${a.reason}` : ''}`),
+    ...(s.approvalCard?.error ? [`  Slack card: not posted (${s.approvalCard.error})`] : []),
+    ...(s.result ? [`  result: HTTP ${s.result.httpStatus} after ${s.attempts} attempt(s)`] : []),
+    ...(s.error ? [`  error: ${s.error.code}: ${s.error.message}`] : []),
+    `  ${s.links.temporalUi}`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const [command, id] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const print = (json: unknown, text: string) => process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : text}\n`);
+  const needId = () => {
+    if (!id) throw new CliError(`${command} needs an action id`, 2);
+    return encodeURIComponent(id);
+  };
+  switch (command) {
+    case 'list': {
+      const query = new URLSearchParams();
+      if (!values.all) query.set('status', values.status ?? 'awaiting_approval');
+      if (values.agent) query.set('agent', values.agent);
+      if (values.tool) query.set('tool', values.tool);
+      type Row = { id: string; status: ActionState['status']; tool: string; environment: ActionState['environment']; tier?: string; riskScore?: number };
+      const res = await api<{ actions: Row[] }>('GET', `/v1/actions?${query}`);
+      print(res, res.actions.map((a) => line({ ...a, ...(a.tier ? { tier: a.tier } : {}), ...(a.riskScore === undefined ? {} : { score: a.riskScore }) })).join('\n') || 'no actions');
+      return;
+    }
+    case 'show': {
+      const state = await api<ActionState>('GET', `/v1/actions/${needId()}`);
+      print(state, describe(state));
+      return;
+    }
+    case 'approve':
+    case 'reject': {
+      if (command === 'reject' && !values.reason) throw new CliError('reject needs --reason', 2);
+      const state = await api<ActionState>('POST', `/v1/actions/${needId()}/decision`, {
+        decision: command,
+        ...(values.reason ? { reason: values.reason } : {}),
+      });
+      print(state, `${command === 'approve' ? 'approved' : 'rejected'}: ${describe(state)}`);
+      return;
+    }
+    default:
+      throw new CliError(`unknown command "${command}"\n${USAGE}`, 2);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`airlock: ${(err as Error).message}\n`);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
+});

@@ -1,0 +1,387 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ActionState } from '../../domain/action.js';
+import { SLACK_IDS } from '../../slack/ids.js';
+import { KEYS, REQUESTS } from '../helpers/config.js';
+import { buttonClick, sendInteraction, slackSignature, startSlackStandIn, viewSubmission, type SlackStandIn } from '../helpers/slack.js';
+import { eventually, startStack, type Stack, type StackOptions } from '../helpers/stack.js';
+
+const FAST_SLACK_RETRY = { maxAttempts: 4, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
+
+function slackStackOptions(slack: SlackStandIn, approvals: Record<string, unknown> = {}): StackOptions {
+  return {
+    slack,
+    edit: (file) => {
+      Object.assign(file.approvals, {
+        channel: 'C0APPROVALS',
+        routes: [{ when: { tiers: ['critical'] }, channel: 'C0CRITICAL' }],
+        slackRetry: FAST_SLACK_RETRY,
+        ...approvals,
+      });
+    },
+  };
+}
+
+/** Everything Slack was sent about one action. */
+function about(slack: SlackStandIn, actionId: string) {
+  const mentions = (c: { args: Record<string, any> }) => JSON.stringify(c.args).includes(actionId);
+  return {
+    posts: () => slack.callsOf('chat.postMessage', mentions),
+    updates: () => slack.callsOf('chat.update', (c) => mentions(c)),
+    lastUpdateText: () => JSON.stringify(slack.callsOf('chat.update', mentions).at(-1)?.args.blocks ?? []),
+  };
+}
+
+async function submit(stack: Stack, body: unknown, key: string = KEYS.billingAgent): Promise<ActionState> {
+  const res = await stack.call<ActionState>('POST', '/v1/actions?wait=10', { key, body });
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  return res.body;
+}
+
+/** Waits until the action's card is posted, and returns where. */
+async function cardOf(stack: Stack, id: string): Promise<{ channel: string; ts: string }> {
+  return eventually(async () => {
+    const res = await stack.call<ActionState>('GET', `/v1/actions/${id}`, { key: KEYS.alice });
+    const card = res.body.approvalCard;
+    return card?.ts ? { channel: card.channel, ts: card.ts } : undefined;
+  }, 10_000, 'the approval card');
+}
+
+async function click(stack: Stack, user: string, actionId: string, id: string, card: { channel: string; ts: string }) {
+  const res = await sendInteraction(stack.url, buttonClick(user, actionId, id, card));
+  assert.equal(res.status, 200, 'every click is acknowledged');
+}
+
+function ephemeralTo(slack: SlackStandIn, user: string, pattern: RegExp) {
+  return eventually(async () => slack.callsOf('chat.postEphemeral', (c) => c.args.user === user && pattern.test(c.args.text)).at(0), 10_000, `an ephemeral to ${user} matching ${pattern}`);
+}
+
+describe('Slack approvals', () => {
+  let slack: SlackStandIn;
+  let stack: Stack;
+  before(async () => {
+    slack = await startSlackStandIn();
+    stack = await startStack(slackStackOptions(slack));
+  });
+  after(async () => {
+    await stack.close();
+    await slack.close();
+  });
+
+  it('posts a review card with everything an approver needs, agent text escaped', async () => {
+    const state = await submit(
+      stack,
+      REQUESTS.prodUpdate({ justification: 'ping <!channel> and @here, see <https://evil.example|the docs> & <@U0BOSS>' }),
+    );
+    const card = await cardOf(stack, state.id);
+    assert.equal(card.channel, 'C0APPROVALS');
+    const post = about(slack, state.id).posts()[0]!;
+    assert.equal(post.token, 'xoxb-test-token');
+    const blocks = JSON.stringify(post.args.blocks);
+    assert.match(blocks, /REVIEW · risk 45 — crm\.contacts\.update in prod/);
+    assert.match(blocks, /billing-agent \(owner <@U0DAVE>\)/);
+    assert.match(blocks, /segment-7/);
+    assert.match(blocks, /Needs 1 approval from <@U0ALICE>, <@U0BOB>, <@U0CAROL>/);
+    assert.match(blocks, /\+25 environment: runs in prod/);
+    assert.match(blocks, /<!date\^\d+\^/, 'says when it expires');
+    for (const id of [SLACK_IDS.approve, SLACK_IDS.reject, SLACK_IDS.edit, SLACK_IDS.openTemporal]) assert.ok(blocks.includes(id), id);
+    assert.ok(blocks.includes(state.links.temporalUi));
+    // Agent text can neither ping nor disguise a link.
+    assert.ok(!blocks.includes('<!channel>'));
+    assert.ok(!blocks.includes('<https://evil.example'));
+    assert.ok(!blocks.includes('<@U0BOSS>'));
+    assert.match(blocks, /&lt;!channel&gt;/);
+    assert.match(blocks, /@\u2060here/);
+  });
+
+  it('routes critical cards and says two approvals are needed', async () => {
+    const state = await submit(stack, REQUESTS.prodTransfer());
+    const card = await cardOf(stack, state.id);
+    assert.equal(card.channel, 'C0CRITICAL');
+    const blocks = JSON.stringify(about(slack, state.id).posts()[0]!.args.blocks);
+    assert.match(blocks, /CRITICAL · risk 100/);
+    assert.match(blocks, /Needs 2 approvals from <@U0ALICE>, <@U0CAROL>/);
+  });
+
+  it('approve → executed once; the card shows who approved and loses its buttons; the result goes in the thread', async () => {
+    const state = await submit(stack, REQUESTS.prodUpdate());
+    const card = await cardOf(stack, state.id);
+    await click(stack, 'U0BOB', SLACK_IDS.approve, state.id, card);
+    const done = await stack.waitFor(state.id, ['succeeded']);
+    assert.equal(done.approvals[0]?.by, 'U0BOB');
+    assert.equal(done.approvals[0]?.via, 'slack');
+    assert.equal(stack.target.callsFor(state.id).length, 1);
+    await eventually(async () => (/Approved by <@U0BOB> — executed/.test(about(slack, state.id).lastUpdateText()) ? true : undefined));
+    assert.ok(!about(slack, state.id).lastUpdateText().includes(SLACK_IDS.approve), 'buttons are gone');
+    const thread = await eventually(async () =>
+      slack.callsOf('chat.postMessage', (c) => c.args.thread_ts === card.ts && /succeeded after 1 attempt/.test(c.args.text)).at(0),
+    );
+    assert.equal(thread.args.channel, card.channel);
+  });
+
+  it('reject asks for a reason in a modal; the reason reaches the agent, the card and the owner', async () => {
+    const state = await submit(stack, REQUESTS.prodUpdate());
+    const card = await cardOf(stack, state.id);
+    await click(stack, 'U0ALICE', SLACK_IDS.reject, state.id, card);
+    const opened = await eventually(async () => slack.callsOf('views.open', (c) => JSON.stringify(c.args.view).includes(state.id)).at(0));
+    assert.equal(opened.args.view.callback_id, SLACK_IDS.rejectView);
+
+    const empty = await sendInteraction(
+      stack.url,
+      viewSubmission('U0ALICE', SLACK_IDS.rejectView, opened.args.view.private_metadata, {
+        [SLACK_IDS.reasonBlock]: { [SLACK_IDS.reasonInput]: { type: 'plain_text_input', value: '  ' } },
+      }),
+    );
+    assert.match(empty.body, /"response_action":"errors"/, 'a reason is required');
+
+    await sendInteraction(
+      stack.url,
+      viewSubmission('U0ALICE', SLACK_IDS.rejectView, opened.args.view.private_metadata, {
+        [SLACK_IDS.reasonBlock]: { [SLACK_IDS.reasonInput]: { type: 'plain_text_input', value: 'wrong segment <!here>' } },
+      }),
+    );
+    const rejected = await stack.waitFor(state.id, ['rejected']);
+    assert.equal(rejected.approvals[0]?.reason, 'wrong segment <!here>');
+    assert.equal(stack.target.callsFor(state.id).length, 0);
+    await eventually(async () => (/Rejected by <@U0ALICE>: wrong segment &lt;!here&gt;/.test(about(slack, state.id).lastUpdateText()) ? true : undefined));
+    await eventually(async () => slack.callsOf('chat.postMessage', (c) => c.args.channel === 'U0DAVE' && /was rejected/.test(c.args.text) && c.args.text.includes(state.id)).at(0));
+  });
+
+  it('critical needs two people: one approval shows on the card, the same person twice is refused', async () => {
+    const state = await submit(stack, REQUESTS.prodTransfer());
+    const card = await cardOf(stack, state.id);
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+    await eventually(async () => (/1 of 2 approvals — <@U0ALICE>/.test(about(slack, state.id).lastUpdateText()) ? true : undefined));
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+    await ephemeralTo(slack, 'U0ALICE', /already decided/);
+    assert.equal(stack.target.callsFor(state.id).length, 0);
+    await click(stack, 'U0CAROL', SLACK_IDS.approve, state.id, card);
+    const done = await stack.waitFor(state.id, ['succeeded']);
+    assert.deepEqual(done.approvals.map((a) => a.by), ['U0ALICE', 'U0CAROL']);
+    assert.equal(stack.target.callsFor(state.id).length, 1);
+  });
+
+  it('refuses the owner, people not allowed, and clicks on a decided card, each privately and without change', async () => {
+    const state = await submit(stack, REQUESTS.prodTransfer());
+    const card = await cardOf(stack, state.id);
+    await click(stack, 'U0DAVE', SLACK_IDS.approve, state.id, card);
+    await ephemeralTo(slack, 'U0DAVE', /owns agent billing-agent/);
+    await click(stack, 'U0MALLORY', SLACK_IDS.approve, state.id, card);
+    await ephemeralTo(slack, 'U0MALLORY', /may not decide critical/);
+    await click(stack, 'U0BOB', SLACK_IDS.approve, state.id, card);
+    await ephemeralTo(slack, 'U0BOB', /may not decide critical/);
+    const unchanged = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+    assert.deepEqual(unchanged.approvals, []);
+    assert.equal(unchanged.status, 'awaiting_approval');
+
+    await stack.call('POST', `/v1/actions/${state.id}/cancel`, { key: KEYS.billingAgent });
+    await stack.waitFor(state.id, ['cancelled']);
+    await eventually(async () => (/Cancelled by the agent/.test(about(slack, state.id).lastUpdateText()) ? true : undefined));
+    await click(stack, 'U0CAROL', SLACK_IDS.approve, state.id, card);
+    await ephemeralTo(slack, 'U0CAROL', /cancelled; it can no longer/);
+    assert.equal(stack.target.callsFor(state.id).length, 0);
+  });
+
+  it('a Slack retry of the same click and a double click record one decision', async () => {
+    const state = await submit(stack, REQUESTS.prodTransfer());
+    const card = await cardOf(stack, state.id);
+    const payload = buttonClick('U0CAROL', SLACK_IDS.approve, state.id, card);
+    const [a, b] = await Promise.all([sendInteraction(stack.url, payload), sendInteraction(stack.url, payload)]);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    const retry = await sendInteraction(stack.url, payload, { retryNum: 1 });
+    assert.equal(retry.status, 200);
+    await eventually(async () => (slack.callsOf('chat.postEphemeral', (c) => c.args.user === 'U0CAROL' && /already decided/.test(c.args.text)).length >= 2 ? true : undefined));
+    const now = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+    assert.equal(now.approvals.length, 1);
+    assert.equal(now.status, 'awaiting_approval');
+  });
+
+  it('a forged signature or a timestamp older than 5 minutes gets 401 and changes nothing', async () => {
+    const state = await submit(stack, REQUESTS.prodUpdate());
+    const card = await cardOf(stack, state.id);
+    const payload = buttonClick('U0ALICE', SLACK_IDS.approve, state.id, card);
+    const forged = await sendInteraction(stack.url, payload, { secret: 'not-the-secret' });
+    assert.equal(forged.status, 401);
+    const old = Math.floor(Date.now() / 1000) - 6 * 60;
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const replayed = await sendInteraction(stack.url, payload, { timestamp: old, signature: slackSignature('test-signing-secret-0123456789', old, body) });
+    assert.equal(replayed.status, 401);
+    const unsigned = await fetch(`${stack.url}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    assert.equal(unsigned.status, 401);
+    await new Promise((r) => setTimeout(r, 300));
+    const now = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+    assert.equal(now.status, 'awaiting_approval');
+    assert.deepEqual(now.approvals, []);
+  });
+
+  it('edit & approve: the edited version is re-scored, shown to the agent, and is exactly what executes', async () => {
+    const state = await submit(stack, REQUESTS.prodUpdate());
+    const card = await cardOf(stack, state.id);
+    await click(stack, 'U0ALICE', SLACK_IDS.edit, state.id, card);
+    const opened = await eventually(async () =>
+      slack.callsOf('views.open', (c) => c.args.view.callback_id === SLACK_IDS.editView && JSON.stringify(c.args.view).includes(state.id)).at(0),
+    );
+    assert.match(JSON.stringify(opened.args.view), /segment/);
+    const values = (parameters: string, records?: string) => ({
+      [SLACK_IDS.parametersBlock]: { [SLACK_IDS.parametersInput]: { type: 'plain_text_input', value: parameters } },
+      [SLACK_IDS.recordsBlock]: { [SLACK_IDS.recordsInput]: { type: 'number_input', value: records ?? null } },
+      [SLACK_IDS.amountBlock]: { [SLACK_IDS.amountInput]: { type: 'number_input', value: null } },
+      [SLACK_IDS.usersBlock]: { [SLACK_IDS.usersInput]: { type: 'number_input', value: null } },
+    });
+    const meta = opened.args.view.private_metadata;
+    const invalid = await sendInteraction(stack.url, viewSubmission('U0ALICE', SLACK_IDS.editView, meta, values('{"where": ')));
+    assert.match(invalid.body, /"response_action":"errors"/);
+    assert.match(invalid.body, /valid JSON/);
+
+    const edited = { set: { tier: 'gold' }, where: { segment: 7, region: 'eu' } };
+    await sendInteraction(stack.url, viewSubmission('U0ALICE', SLACK_IDS.editView, meta, values(JSON.stringify(edited), '40')));
+    const done = await stack.waitFor(state.id, ['succeeded']);
+    assert.equal(done.versions.length, 2);
+    assert.deepEqual(done.versions[0]!.parameters, REQUESTS.prodUpdate().parameters);
+    assert.deepEqual(done.versions[1]!.parameters, edited);
+    assert.equal(done.versions[1]!.by, 'U0ALICE');
+    assert.equal(done.versions[1]!.impact.records, 40);
+    assert.equal(done.approvals[0]?.version, 2);
+    const calls = stack.target.callsFor(state.id);
+    assert.equal(calls.length, 1);
+    assert.deepEqual(calls[0]!.body.parameters, edited);
+    assert.equal(calls[0]!.body.version, 2);
+  });
+
+  it('an edit that raises the tier needs that tier’s approvals', async () => {
+    const state = await submit(stack, REQUESTS.prodUpdate());
+    const card = await cardOf(stack, state.id);
+    const meta = JSON.stringify({ actionId: state.id, channel: card.channel, ts: card.ts });
+    await sendInteraction(
+      stack.url,
+      viewSubmission('U0BOB', SLACK_IDS.editView, meta, {
+        [SLACK_IDS.parametersBlock]: { [SLACK_IDS.parametersInput]: { type: 'plain_text_input', value: '{"set":{"tier":"gold"},"where":{}}' } },
+        [SLACK_IDS.recordsBlock]: { [SLACK_IDS.recordsInput]: { type: 'number_input', value: '2000000' } },
+      }),
+    );
+    const raised = await eventually(async () => {
+      const s = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+      return s.versions.length === 2 ? s : undefined;
+    });
+    assert.equal(raised.risk.tier, 'critical');
+    assert.equal(raised.status, 'awaiting_approval');
+    assert.deepEqual(raised.approvals, [], 'bob reviews, he cannot approve critical');
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0CAROL', SLACK_IDS.approve, state.id, card);
+    const done = await stack.waitFor(state.id, ['succeeded']);
+    // The two clicks race; what matters is who and on which version.
+    assert.deepEqual(done.approvals.map((a) => `${a.by}@v${a.version}`).sort(), ['U0ALICE@v2', 'U0CAROL@v2']);
+    assert.deepEqual(stack.target.callsFor(state.id)[0]!.body.parameters, { set: { tier: 'gold' }, where: {} });
+  });
+
+  it('approvers may be a Slack user group, resolved through usergroups.users.list', async () => {
+    slack.setGroup('S0ONCALL', ['U0ZOE']);
+    const groupStack = await startStack({
+      ...slackStackOptions(slack),
+      edit: (file) => {
+        Object.assign(file.approvals, { channel: 'C0APPROVALS', slackRetry: FAST_SLACK_RETRY, reviewers: ['S0ONCALL'] });
+      },
+    });
+    try {
+      const state = await submit(groupStack, REQUESTS.prodUpdate());
+      const card = await cardOf(groupStack, state.id);
+      assert.match(JSON.stringify(about(slack, state.id).posts()[0]!.args.blocks), /<!subteam\^S0ONCALL>/);
+      await click(groupStack, 'U0ZOE', SLACK_IDS.approve, state.id, card);
+      const done = await groupStack.waitFor(state.id, ['succeeded']);
+      assert.equal(done.approvals[0]?.by, 'U0ZOE');
+      assert.ok(slack.callsOf('usergroups.users.list', (c) => c.args.usergroup === 'S0ONCALL').length >= 1);
+    } finally {
+      await groupStack.close();
+    }
+  });
+});
+
+describe('Slack timing and failures', () => {
+  let slack: SlackStandIn;
+  before(async () => {
+    slack = await startSlackStandIn();
+  });
+  after(async () => {
+    await slack.close();
+  });
+
+  it('reminds in the thread, escalates to another channel, and shows the expiry on both cards', async () => {
+    const stack = await startStack({
+      ...slackStackOptions(slack, { remindAfter: '700ms', escalateAfter: '1200ms', escalationChannel: 'C0ESCALATE' }),
+      approvalTimeout: '3s',
+    });
+    try {
+      const state = await submit(stack, REQUESTS.prodUpdate());
+      const card = await cardOf(stack, state.id);
+      const reminder = await eventually(async () => slack.callsOf('chat.postMessage', (c) => c.args.thread_ts === card.ts && /Reminder/.test(c.args.text)).at(0));
+      assert.match(reminder.args.text, /<@U0ALICE> <@U0BOB> <@U0CAROL>/);
+      const escalated = await eventually(async () => about(slack, state.id).posts().find((c) => c.args.channel === 'C0ESCALATE'));
+      assert.match(JSON.stringify(escalated.args.blocks), /Escalated: REVIEW/);
+      const expired = await stack.waitFor(state.id, ['expired'], 10_000);
+      assert.equal(expired.approvalCard?.escalatedTo, 'C0ESCALATE');
+      assert.equal(stack.target.callsFor(state.id).length, 0);
+      await eventually(async () => {
+        const updates = about(slack, state.id).updates().filter((u) => /Expired/.test(JSON.stringify(u.args.blocks)));
+        const channels = new Set(updates.map((u) => u.args.channel));
+        return channels.has('C0APPROVALS') && channels.has('C0ESCALATE') ? true : undefined;
+      });
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('Slack failing with 500, then 429 with Retry-After, then recovering: the card is posted, attempts bounded', async () => {
+    const stack = await startStack(slackStackOptions(slack));
+    try {
+      slack.fail('chat.postMessage', { status: 500 }, 2);
+      const state = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'flaky-slack' }));
+      const card = await cardOf(stack, state.id);
+      assert.equal(card.channel, 'C0APPROVALS');
+      const attempts = slack.callsOf('chat.postMessage', (c) => c.args.channel === 'C0APPROVALS' && JSON.stringify(c.args).includes(state.id));
+      assert.equal(attempts.length, 3, 'two failures, then the post');
+
+      slack.fail('chat.update', { status: 429, retryAfter: 1 }, 1);
+      await stack.call('POST', `/v1/actions/${state.id}/decision`, { key: KEYS.alice, body: { decision: 'approve' } });
+      await stack.waitFor(state.id, ['succeeded']);
+      const updates = await eventually(async () => {
+        const u = about(slack, state.id).updates();
+        return u.length >= 2 ? u : undefined;
+      });
+      assert.ok(updates[1]!.at - updates[0]!.at >= 900, `Retry-After honoured (${updates[1]!.at - updates[0]!.at} ms)`);
+    } finally {
+      slack.recover();
+      await stack.close();
+    }
+  });
+
+  it('Slack down for good: the failure is in the action state, and the action is decided with the CLI', async () => {
+    const stack = await startStack(slackStackOptions(slack));
+    try {
+      slack.fail('*', { status: 500 }, -1);
+      const state = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'no-slack' }));
+      const failed = await eventually(async () => {
+        const s = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+        return s.approvalCard?.error ? s : undefined;
+      });
+      assert.match(failed.approvalCard!.error!, /HTTP 500/);
+      assert.equal(failed.status, 'awaiting_approval');
+      const posts = slack.callsOf('chat.postMessage', (c) => JSON.stringify(c.args).includes(state.id));
+      assert.equal(posts.length, FAST_SLACK_RETRY.maxAttempts, 'bounded by slackRetry.maxAttempts');
+
+      const { runCli } = await import('../helpers/cli.js');
+      const pending = await runCli(stack.url, KEYS.alice, ['list']);
+      assert.equal(pending.code, 0, pending.stderr);
+      assert.match(pending.stdout, new RegExp(state.id.replace('.', '\\.')));
+      const approved = await runCli(stack.url, KEYS.alice, ['approve', state.id, '--reason', 'Slack is down; checked by phone']);
+      assert.equal(approved.code, 0, approved.stderr);
+      const done = await stack.waitFor(state.id, ['succeeded']);
+      assert.equal(done.approvals[0]?.via, 'cli');
+      assert.equal(done.approvals[0]?.by, 'U0ALICE');
+      assert.equal(stack.target.callsFor(state.id).length, 1);
+    } finally {
+      slack.recover();
+      await stack.close();
+    }
+  });
+});
