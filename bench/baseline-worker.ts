@@ -10,7 +10,6 @@ const worker = await Worker.create({
   workflowsPath: fileURLToPath(new URL('./baseline-workflow.js', import.meta.url)),
   activities: { noop: async () => {} },
 });
-process.once('SIGTERM', () => worker.shutdown());
 process.stdout.write('ready\n');
 await worker.run();
 await connection.close();

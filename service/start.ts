@@ -83,7 +83,8 @@ async function stop(signal: string) {
   api.close();
   api.closeAllConnections();
   await slack?.stop().catch(() => {});
-  worker.shutdown();
+  // The SDK may already be shutting it down on the same signal.
+  if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerDone.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
   await Promise.allSettled([connection.close(), nativeConnection.close(), new Promise((r) => demo.close(r))]);
   await devServer?.stop();

@@ -18,7 +18,7 @@ const worker = await createWorker({
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   activities: { slack: slackClientFor(env) },
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+// The SDK's runtime already shuts the worker down on SIGINT and SIGTERM.
 logger.info({ taskQueue: env.AIRLOCK_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, address: env.TEMPORAL_ADDRESS }, 'worker started');
 await worker.run();
 await connection.close();

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import type { DecisionInput } from '../../domain/decision.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ActionGateway } from '../actions/gateway.js';
 import { ApiError } from '../errors.js';
@@ -29,7 +30,7 @@ export async function decideFromSlack(
   client: WebClient,
   where: { channel?: string | undefined; user: string },
   actionId: string,
-  decision: Parameters<ActionGateway['decide']>[1] extends infer D ? Omit<D, 'by' | 'ids' | 'via'> : never,
+  decision: Omit<DecisionInput, 'by' | 'ids' | 'via'>,
 ): Promise<void> {
   try {
     const identity = await deps.identities.forSlackUser(where.user);

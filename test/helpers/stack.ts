@@ -45,6 +45,8 @@ export type StackOptions = Partial<Omit<TestConfigOptions, 'targetUrl' | 'taskQu
   target?: CountingTarget;
   /** Connect API and worker to this Slack stand-in, with the test signing secret. */
   slack?: SlackStandIn;
+  /** Keep the API's log lines (at debug level) in `stack.logs`. */
+  captureLogs?: boolean;
 };
 
 /** The API, a worker and a counting target on one fresh task queue: Airlock as a test sees it. */
@@ -62,7 +64,11 @@ export async function startStack(options: StackOptions = {}) {
     : await startTestWorker(taskQueue, temporalAddress, { slack: slackClientFor(config.env) });
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
-  const server: Server = createApp({ config, client, logger: createLogger({ level: 'silent' }) }).app.listen(0, '127.0.0.1');
+  const logs: string[] = [];
+  const logger = options.captureLogs
+    ? createLogger({ level: 'debug' }, { write: (line: string) => void logs.push(line) })
+    : createLogger({ level: 'silent' });
+  const server: Server = createApp({ config, client, logger }).app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -72,6 +78,7 @@ export async function startStack(options: StackOptions = {}) {
     client,
     target,
     taskQueue,
+    logs,
     call: <T = any>(method: string, path: string, opts?: Parameters<typeof call>[3]) => call<T>(url, method, path, opts),
     /** Polls the action (as an operator) until it reaches one of `statuses`. */
     async waitFor(id: string, statuses: ActionStatus[], timeoutMs = 20_000): Promise<ActionState> {

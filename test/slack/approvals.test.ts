@@ -275,6 +275,25 @@ describe('Slack approvals', () => {
     assert.deepEqual(stack.target.callsFor(state.id)[0]!.body.parameters, { set: { tier: 'gold' }, where: {} });
   });
 
+  it('keeps tokens and secrets out of the logs', async () => {
+    const logged = await startStack({ ...slackStackOptions(slack), captureLogs: true });
+    try {
+      const state = await submit(logged, REQUESTS.prodUpdate());
+      const card = await cardOf(logged, state.id);
+      await click(logged, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+      await logged.waitFor(state.id, ['succeeded']);
+      await eventually(async () => (logged.logs.some((l) => /slack decision recorded/.test(l)) ? true : undefined));
+      const all = logged.logs.join('\n');
+      assert.ok(logged.logs.length > 5, 'something was logged');
+      for (const secret of ['xoxb-test-token', 'test-signing-secret-0123456789', KEYS.billingAgent, KEYS.alice]) {
+        assert.ok(!all.includes(secret), `${secret} reached the logs`);
+      }
+      assert.match(all, /"authorization":"\[redacted\]"/);
+    } finally {
+      await logged.close();
+    }
+  });
+
   it('approvers may be a Slack user group, resolved through usergroups.users.list', async () => {
     slack.setGroup('S0ONCALL', ['U0ZOE']);
     const groupStack = await startStack({
