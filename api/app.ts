@@ -72,6 +72,9 @@ export function createApp({ config, client, logger }: AppDeps): AirlockApp {
   // Bolt reads the raw body to check Slack's signature, so it goes before any body parser.
   const slack = slackEnabled(config) ? createSlack(config, { gateway, identities, logger }) : undefined;
   if (slack?.router) app.use(slack.router);
+  if (slack && !approvals.channel && approvals.routes.length === 0) {
+    logger.warn('Slack is connected but approvals.channel is not set: approval cards will not be posted');
+  }
 
   app.use(
     '/v1',

@@ -43,7 +43,10 @@ export async function approvalNotifications(input: ActionInput, store: ActionSto
   const cards: { channel: string; ts: string; escalated: boolean }[] = [];
   const channel = cardChannel(approvals, input.request, store.state.risk.tier);
   let synced = store.revision;
-  if (channel) {
+  if (!channel) {
+    store.patch({ approvalCard: { channel: '', error: 'no approvals.channel or matching route is configured' } });
+    log.warn('no Slack channel for this approval card', { tool: input.request.tool, tier: store.state.risk.tier });
+  } else {
     try {
       const posted = await slack.slackPostCard({ context: context(), channel });
       cards.push({ ...posted, escalated: false });

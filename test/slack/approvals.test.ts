@@ -275,6 +275,18 @@ describe('Slack approvals', () => {
     assert.deepEqual(stack.target.callsFor(state.id)[0]!.body.parameters, { set: { tier: 'gold' }, where: {} });
   });
 
+  it('a failed execution is posted in the thread and sent to the owner', async () => {
+    stack.target.respond('crm.contacts.update', (call) => (call.body.sessionId === 'will-fail' ? { status: 422, body: { error: 'segment locked' } } : { status: 200 }));
+    const state = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'will-fail' }));
+    const card = await cardOf(stack, state.id);
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+    const failed = await stack.waitFor(state.id, ['failed']);
+    assert.equal(failed.attempts, 1);
+    await eventually(async () => slack.callsOf('chat.postMessage', (c) => c.args.thread_ts === card.ts && /Execution failed after 1 attempt: executor refused the action with 422/.test(c.args.text)).at(0));
+    await eventually(async () => slack.callsOf('chat.postMessage', (c) => c.args.channel === 'U0DAVE' && /failed after 1 attempt/.test(c.args.text) && c.args.text.includes(state.id)).at(0));
+    await eventually(async () => (/execution failed/.test(about(slack, state.id).lastUpdateText()) ? true : undefined));
+  });
+
   it('keeps tokens and secrets out of the logs', async () => {
     const logged = await startStack({ ...slackStackOptions(slack), captureLogs: true });
     try {
