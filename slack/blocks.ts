@@ -174,16 +174,22 @@ export interface ModalMetadata {
   ts?: string;
 }
 
-/** The modal that asks for the reason of a rejection (required). */
-export function rejectModal(meta: ModalMetadata, state: ActionState): View {
+/** A modal that carries its action in `private_metadata`. */
+function modal(callbackId: string, meta: ModalMetadata, title: string, submit: string, blocks: View['blocks']): View {
   return {
     type: 'modal',
-    callback_id: SLACK_IDS.rejectView,
+    callback_id: callbackId,
     private_metadata: JSON.stringify(meta),
-    title: { type: 'plain_text', text: 'Reject action' },
-    submit: { type: 'plain_text', text: 'Reject' },
+    title: { type: 'plain_text', text: title },
+    submit: { type: 'plain_text', text: submit },
     close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
+    blocks,
+  };
+}
+
+/** The modal that asks for the reason of a rejection (required). */
+export function rejectModal(meta: ModalMetadata, state: ActionState): View {
+  return modal(SLACK_IDS.rejectView, meta, 'Reject action', 'Reject', [
       { type: 'section', text: md(`Reject \`${escapeMrkdwn(state.tool)}\` by *${escapeMrkdwn(state.agentId)}* in ${state.environment}? The agent sees your reason.`) },
       {
         type: 'input',
@@ -191,8 +197,7 @@ export function rejectModal(meta: ModalMetadata, state: ActionState): View {
         label: { type: 'plain_text', text: 'Reason' },
         element: { type: 'plain_text_input', action_id: SLACK_IDS.reasonInput, multiline: true, min_length: 1, max_length: 2000 },
       },
-    ],
-  };
+  ]);
 }
 
 /** The modal to edit the parameters (and declared impact) before approving. */
@@ -211,14 +216,7 @@ export function editModal(meta: ModalMetadata, state: ActionState): View {
       ...(value === undefined ? {} : { initial_value: String(value) }),
     },
   });
-  return {
-    type: 'modal',
-    callback_id: SLACK_IDS.editView,
-    private_metadata: JSON.stringify(meta),
-    title: { type: 'plain_text', text: 'Edit & approve' },
-    submit: { type: 'plain_text', text: 'Approve edited' },
-    close: { type: 'plain_text', text: 'Cancel' },
-    blocks: [
+  return modal(SLACK_IDS.editView, meta, 'Edit & approve', 'Approve edited', [
       {
         type: 'section',
         text: md('What executes is exactly what you approve here. The edit is re-scored: if its tier rises, it needs that tier’s approvals.'),
@@ -237,6 +235,5 @@ export function editModal(meta: ModalMetadata, state: ActionState): View {
       numberInput(SLACK_IDS.recordsBlock, SLACK_IDS.recordsInput, 'Records touched', version.impact.records),
       numberInput(SLACK_IDS.amountBlock, SLACK_IDS.amountInput, 'Money moved (USD)', version.impact.amountUsd),
       numberInput(SLACK_IDS.usersBlock, SLACK_IDS.usersInput, 'Users affected', version.impact.users),
-    ],
-  };
+  ]);
 }
