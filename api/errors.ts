@@ -1,3 +1,4 @@
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
 import type { FieldIssue } from '../lib/issues.js';
 
@@ -67,9 +68,23 @@ function fromBodyParser(err: BodyParserError): ApiError | undefined {
   }
 }
 
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: the Temporal frontend cannot be reached right now. */
+function isTemporalUnreachable(err: unknown): boolean {
+  const code = (e: unknown) => (typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined);
+  const cause = err instanceof ServiceError ? err.cause : err;
+  return isGrpcServiceError(cause) && (code(cause) === 14 || code(cause) === 4);
+}
+
 /** The last middleware: one JSON shape for every error, and no stack trace ever leaves the process. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-  const apiError = err instanceof ApiError ? err : err instanceof Error ? fromBodyParser(err) : undefined;
+  const apiError =
+    err instanceof ApiError
+      ? err
+      : isTemporalUnreachable(err)
+        ? new ApiError('temporal_unavailable', 'Temporal cannot be reached; nothing was recorded, retry later (with the same idempotencyKey)')
+        : err instanceof Error
+          ? fromBodyParser(err)
+          : undefined;
   if (apiError) {
     if (apiError.status >= 500) req.log.error({ err }, 'request failed');
     res.status(apiError.status).json(apiError.toBody());

@@ -324,3 +324,28 @@ describe('bad input is answered 4xx naming the field, never 500', () => {
     assert.equal(ready.body.temporal, 'reachable');
   });
 });
+
+describe('Temporal unreachable', () => {
+  it('answers 503 temporal_unavailable, never 500', async () => {
+    const { Client, Connection } = await import('@temporalio/client');
+    const { createApp } = await import('../../api/app.js');
+    const { createLogger } = await import('../../lib/logger.js');
+    const { testConfig } = await import('../helpers/config.js');
+    const { call } = await import('../helpers/stack.js');
+    const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
+    const config = testConfig({ targetUrl: 'http://127.0.0.1:1', taskQueue: 'nowhere', temporalAddress: '127.0.0.1:1' });
+    const server = createApp({ config, client: new Client({ connection }), logger: createLogger({ level: 'silent' }) }).app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const submitted = await call(url, 'POST', '/v1/actions?wait=1', { key: KEYS.billingAgent, body: REQUESTS.devRead() });
+      assert.equal(submitted.status, 503, JSON.stringify(submitted.body));
+      assert.equal(submitted.body.error?.code, 'temporal_unavailable');
+      const ready = await call(url, 'GET', '/readyz');
+      assert.equal(ready.status, 503);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
