@@ -10,7 +10,7 @@ import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
 import { boltLogger } from './logger.js';
 
-const { App, ExpressReceiver } = bolt;
+const { App, ExpressReceiver, SocketModeReceiver } = bolt;
 
 /** Retries of the Web API calls made while handling a click (ephemeral messages, modals). */
 export const SLACK_LISTENER_RETRY = { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 };
@@ -48,7 +48,9 @@ export function createSlack(
   let app: InstanceType<typeof App>;
   let router: Router | undefined;
   if (appToken) {
-    app = new App({ token, appToken, socketMode: true, logger, clientOptions, tokenVerificationEnabled: false });
+    // The receiver's own client (apps.connections.open) must use SLACK_API_URL too.
+    const receiver = new SocketModeReceiver({ appToken, logger, installerOptions: { clientOptions } });
+    app = new App({ token, receiver, logger, clientOptions, tokenVerificationEnabled: false });
   } else {
     if (!signingSecret) {
       throw new ConfigError('the environment', [

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 /** One Web API call the stand-in received. */
 export interface SlackCall {
@@ -73,11 +74,30 @@ export async function startSlackStandIn() {
           return ok({ view: { id: 'V0VIEW', ...args.view } });
         case 'usergroups.users.list':
           return ok({ users: groups.get(args.usergroup) ?? [] });
+        case 'apps.connections.open':
+          return ok({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/socket` });
         default:
           return ok({});
       }
     });
   });
+  // Socket Mode: the app opens a WebSocket here and acknowledges each envelope on it.
+  const sockets = new WebSocketServer({ server, path: '/socket' });
+  const acks = new Map<string, (message: Record<string, unknown>) => void>();
+  let socket: WebSocket | undefined;
+  let connected: () => void = () => {};
+  const ready = new Promise<void>((r) => (connected = r));
+  sockets.on('connection', (ws) => {
+    socket = ws;
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { envelope_id?: string };
+      if (message.envelope_id) acks.get(message.envelope_id)?.(message);
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'stand-in' }, connection_info: { app_id: 'A0AIRLOCK' } }));
+    connected();
+  });
+  let envelopes = 0;
+
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
 
@@ -98,8 +118,25 @@ export async function startSlackStandIn() {
     setGroup(id: string, members: string[]) {
       groups.set(id, members);
     },
+    /** Resolves once an app has connected in Socket Mode. */
+    socketConnected: () => ready,
+    /** Sends an interaction over Socket Mode; resolves with the app's acknowledgement. */
+    sendEnvelope(payload: unknown, type = 'interactive'): Promise<Record<string, unknown>> {
+      const id = `envelope-${++envelopes}`;
+      return new Promise((resolve, reject) => {
+        if (!socket) return reject(new Error('no Socket Mode connection'));
+        const timer = setTimeout(() => reject(new Error(`${id} was not acknowledged`)), 3_000);
+        acks.set(id, (message) => {
+          clearTimeout(timer);
+          resolve(message);
+        });
+        socket.send(JSON.stringify({ envelope_id: id, type, payload, accepts_response_payload: true }));
+      });
+    },
     close: () =>
       new Promise<void>((r) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
         server.closeAllConnections();
         server.close(() => r());
       }),

@@ -68,8 +68,10 @@ export async function startStack(options: StackOptions = {}) {
   const logger = options.captureLogs
     ? createLogger({ level: 'debug' }, { write: (line: string) => void logs.push(line) })
     : createLogger({ level: 'silent' });
-  const server: Server = createApp({ config, client, logger }).app.listen(0, '127.0.0.1');
+  const airlock = createApp({ config, client, logger });
+  const server: Server = airlock.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
+  await airlock.slack?.start();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
@@ -92,6 +94,7 @@ export async function startStack(options: StackOptions = {}) {
       );
     },
     async close() {
+      await airlock.slack?.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await worker?.stop();

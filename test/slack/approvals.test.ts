@@ -328,6 +328,31 @@ describe('Slack approvals', () => {
   });
 });
 
+describe('Slack in Socket Mode', () => {
+  it('receives clicks over the WebSocket, acknowledges them, and decides through the same Update', async () => {
+    const slack = await startSlackStandIn();
+    const stack = await startStack({ ...slackStackOptions(slack), env: { SLACK_APP_TOKEN: 'xapp-test-token' } });
+    try {
+      await slack.socketConnected();
+      assert.equal(slack.callsOf('apps.connections.open').at(0)?.token, 'xapp-test-token');
+      const unsignedHttp = await sendInteraction(stack.url, {});
+      assert.equal(unsignedHttp.status, 404, 'no HTTP request URL in Socket Mode');
+
+      const state = await submit(stack, REQUESTS.prodUpdate());
+      const card = await cardOf(stack, state.id);
+      const ack = await slack.sendEnvelope(buttonClick('U0ALICE', SLACK_IDS.approve, state.id, card));
+      assert.equal(ack.envelope_id, 'envelope-1');
+      const done = await stack.waitFor(state.id, ['succeeded']);
+      assert.equal(done.approvals[0]?.by, 'U0ALICE');
+      assert.equal(done.approvals[0]?.via, 'slack');
+      assert.equal(stack.target.callsFor(state.id).length, 1);
+    } finally {
+      await stack.close();
+      await slack.close();
+    }
+  });
+});
+
 describe('Slack timing and failures', () => {
   let slack: SlackStandIn;
   before(async () => {
