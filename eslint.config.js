@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Workflow code is replayed: no Node built-ins, no I/O libraries, no zod (rebuilt per run).
-    files: ['workflows/**/*.ts', 'domain/assess.ts', 'domain/approval-rules.ts', 'domain/routing.ts', 'domain/state.ts', 'domain/status.ts', 'domain/glob.ts'],
+    files: ['workflows/**/*.ts', 'domain/tiers.ts', 'domain/approval-rules.ts', 'domain/routing.ts', 'domain/state.ts', 'domain/status.ts', 'domain/glob.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ActionState, ExecutionResult, Resource } from '../domain/action.js';
+import type { ActionState, ExecutionResult, Resource, Tier } from '../domain/action.js';
+import type { GrantSigner } from '../grants/sign.js';
+import { callTool, isRetryableStatus, ToolUnreachable, type ToolAnswer } from './tool-call.js';
 
 /** What the executor receives as the JSON body: the action, never Airlock's credentials. */
 export interface ExecutorPayload {
@@ -21,7 +23,11 @@ export interface ExecutorPayload {
 export interface ExecuteHttpToolInput {
   url: string;
   timeoutMs: number;
+  /** The tool's `retry.maximumInterval`: a longer `Retry-After` is cut to it. */
+  maxRetryDelayMs: number;
   action: ExecutorPayload;
+  /** What the grant says beyond the action: the tier, and who approved this version. */
+  grant: { tier: Tier; approvers: string[] };
 }
 
 /** A successful execution. */
@@ -39,10 +45,6 @@ export interface ExecutorFailureDetails {
 /** Bodies are kept for the action state and the history; beyond this they are cut. */
 export const MAX_RESULT_BODY = 4096;
 
-function isRetryableStatus(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429;
-}
-
 function retryAfterMs(header: string | null): number | undefined {
   if (!header) return undefined;
   const seconds = Number(header);
@@ -52,46 +54,42 @@ function retryAfterMs(header: string | null): number | undefined {
 }
 
 /** Builds the HTTP executor activity; `fetchImpl` is injectable for tests of the activity alone. */
-export function createHttpExecutor(fetchImpl: typeof fetch = fetch) {
+export function createHttpExecutor(signer: GrantSigner, fetchImpl: typeof fetch = fetch) {
   /**
-   * Calls a tool's HTTP executor once per attempt. 2xx succeeds; 408, 429 and 5xx,
-   * timeouts and refused connections are retried by Temporal's retry policy; any
-   * other 4xx fails at once. `Idempotency-Key` lets the target drop repeats.
+   * Calls a tool's HTTP executor once per attempt, with a grant signed for that
+   * attempt. 2xx succeeds; 408, 429 and 5xx, timeouts and refused connections
+   * are retried by Temporal's retry policy; any other 4xx fails at once.
+   * `Idempotency-Key` lets the target drop repeats.
    */
   return async function executeHttpTool(input: ExecuteHttpToolInput): Promise<ExecuteHttpToolOutput> {
     const { attempt } = Context.current().info;
-    let response: Response;
-    let text: string;
+    let answer: ToolAnswer;
     try {
-      response = await fetchImpl(input.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'idempotency-key': input.action.actionId,
-          'x-airlock-attempt': String(attempt),
-        },
-        body: JSON.stringify(input.action),
-        signal: AbortSignal.timeout(input.timeoutMs),
+      answer = await callTool(signer, fetchImpl, {
+        ...input,
+        mode: 'execute',
+        headers: { 'idempotency-key': input.action.actionId, 'x-airlock-attempt': String(attempt) },
+        maxBodyBytes: MAX_RESULT_BODY,
       });
-      text = await response.text();
     } catch (err) {
-      const reason = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${input.timeoutMs}ms` : errorText(err);
+      if (!(err instanceof ToolUnreachable)) throw err;
       throw ApplicationFailure.create({
-        message: `executor ${input.url} unreachable: ${reason}`,
+        message: `executor ${err.message}`,
         type: 'ExecutorUnreachable',
         details: [{ attempt } satisfies ExecutorFailureDetails],
       });
     }
 
-    const truncated = text.length > MAX_RESULT_BODY;
-    const result: ExecutionResult = { httpStatus: response.status, body: truncated ? text.slice(0, MAX_RESULT_BODY) : text, truncated };
-    if (response.ok) return { result, attempt };
+    const result: ExecutionResult = { httpStatus: answer.status, body: answer.body, truncated: answer.truncated };
+    if (answer.status >= 200 && answer.status < 300) return { result, attempt };
 
     const details: ExecutorFailureDetails = { attempt, result };
-    if (isRetryableStatus(response.status)) {
-      const delay = response.status === 429 ? retryAfterMs(response.headers.get('retry-after')) : undefined;
+    if (isRetryableStatus(answer.status)) {
+      const asked = answer.status === 429 ? retryAfterMs(answer.headers.get('retry-after')) : undefined;
+      // The tool's own bound wins: a target cannot park the action for longer than its retry policy allows.
+      const delay = asked === undefined ? undefined : Math.min(asked, input.maxRetryDelayMs);
       throw ApplicationFailure.create({
-        message: `executor answered ${response.status}`,
+        message: `executor answered ${answer.status}`,
         type: 'ExecutorUnavailable',
         details: [details],
         // A zero delay would read as "no retry" to the server; leave those to the backoff.
@@ -99,17 +97,10 @@ export function createHttpExecutor(fetchImpl: typeof fetch = fetch) {
       });
     }
     throw ApplicationFailure.create({
-      message: `executor refused the action with ${response.status}`,
+      message: `executor refused the action with ${answer.status}`,
       type: 'ExecutorRejected',
       nonRetryable: true,
       details: [details],
     });
   };
-}
-
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  // fetch hides the socket error (ECONNREFUSED…) in `cause`.
-  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return `${err.message}${cause}`;
 }

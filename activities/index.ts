@@ -1,6 +1,9 @@
 /** Every piece of I/O the workflows do, built by {@link createActivities}. */
 import type { WebClient } from '@slack/web-api';
+import type { GrantSigner } from '../grants/sign.js';
+import { createAssessActivity } from './assess.js';
 import { createHttpExecutor } from './http-executor.js';
+import { createHttpPreview } from './http-preview.js';
 import { createSlackActivities } from './slack.js';
 
 /** What the activities talk to; tests hand in their own. */
@@ -8,12 +11,15 @@ export interface ActivityDeps {
   fetch?: typeof fetch;
   /** A Slack Web API client; without one the Slack activities fail for good, saying why. */
   slack?: WebClient;
+  /** Signs the grant every executor and preview call carries. */
+  signer: GrantSigner;
 }
 
 /** Builds the activities a worker registers. */
-export function createActivities(deps: ActivityDeps = {}) {
+export function createActivities(deps: ActivityDeps) {
   return {
-    executeHttpTool: createHttpExecutor(deps.fetch),
+    assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch),
     ...createSlackActivities(deps.slack),
   };
 }
@@ -22,3 +28,4 @@ export type Activities = ReturnType<typeof createActivities>;
 
 export type { ExecuteHttpToolInput, ExecuteHttpToolOutput, ExecutorFailureDetails, ExecutorPayload } from './http-executor.js';
 export type { CardTarget } from './slack.js';
+export type { AssessActionInput, AssessActionOutput } from './assess.js';

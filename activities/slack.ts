@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorCode, type WebClient } from '@slack/web-api';
-import { approvalCard, ownerNotice, reminderText, resultText, type CardContext } from '../slack/blocks.js';
+import { approvalCard, minimalCard, ownerNotice, reminderText, resultText, type CardContext, type SlackMessage } from '../slack/blocks.js';
 import type { ActionState } from '../domain/action.js';
 
 /** Platform errors worth another try; every other `ok: false` is final (bad channel, missing scope…). */
@@ -43,6 +43,19 @@ export function slackFailure(err: unknown, method: string): ApplicationFailure {
   });
 }
 
+/** Slack's answers to a message it will not render; the minimal card is tried instead. */
+const REFUSED_CONTENT = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'msg_blocks_too_long']);
+
+function refusedContent(err: unknown): boolean {
+  const { code, data } = err as { code?: unknown; data?: { error?: string } };
+  return code === ErrorCode.PlatformError && REFUSED_CONTENT.has(data?.error ?? '');
+}
+
+/** Which card was sent: `minimal` is Slack's refusal of the full one, when it was refused. */
+export interface CardSent {
+  minimal?: string;
+}
+
 /** Input of the card activities. */
 export interface CardTarget {
   context: CardContext;
@@ -62,17 +75,45 @@ export function createSlackActivities(client: WebClient | undefined) {
     }
   }
 
+  /**
+   * Sends the full card, and the minimal one if Slack refuses the full one's
+   * content: the builders keep to Slack's limits, but an action must never
+   * wait without a card because Slack disagrees about one block. Says which
+   * was sent (the workflow logs it).
+   */
+  async function sendCard<T>(
+    method: string,
+    context: CardContext,
+    send: (c: WebClient, message: SlackMessage) => Promise<T>,
+  ): Promise<{ res: T; minimal?: string }> {
+    return call(method, async (c) => {
+      try {
+        return { res: await send(c, approvalCard(context)) };
+      } catch (err) {
+        if (!refusedContent(err)) throw err;
+        return { res: await send(c, minimalCard(context)), minimal: (err as { data: { error: string } }).data.error };
+      }
+    });
+  }
+
   return {
-    /** Posts the approval card; returns where it is. */
-    async slackPostCard({ context, channel }: CardTarget): Promise<{ channel: string; ts: string }> {
-      const message = approvalCard(context);
-      const res = await call('chat.postMessage', (c) => c.chat.postMessage({ channel, ...message, unfurl_links: false }));
-      return { channel: res.channel ?? channel, ts: res.ts ?? '' };
+    /** Posts the approval card; returns where it is, and why it is the minimal one if it is. */
+    async slackPostCard({ context, channel }: CardTarget): Promise<CardSent & { channel: string; ts: string }> {
+      const { res, minimal } = await sendCard('chat.postMessage', context, (c, message) =>
+        c.chat.postMessage({ channel, ...message, unfurl_links: false }),
+      );
+      return { channel: res.channel ?? channel, ts: res.ts ?? '', ...(minimal ? { minimal } : {}) };
     },
 
     /** Rewrites the card to the action's current state (buttons go once it is decided). */
-    async slackUpdateCard({ context, channel, ts }: CardTarget & { ts: string }): Promise<void> {
-      const message = approvalCard(context);
+    async slackUpdateCard({ context, channel, ts }: CardTarget & { ts: string }): Promise<CardSent> {
+      const { minimal } = await sendCard('chat.update', context, (c, message) => c.chat.update({ channel, ts, ...message }));
+      return minimal ? { minimal } : {};
+    },
+
+    /** Turns a card that a newer one replaces into its minimal form without buttons, saying so. */
+    async slackRetireCard({ context, channel, ts }: CardTarget & { ts: string }): Promise<void> {
+      const message = minimalCard(context, { buttons: false, note: 'This card is out of date: a newer card for this action was posted.' });
       await call('chat.update', (c) => c.chat.update({ channel, ts, ...message }));
     },
 

@@ -1,25 +1,33 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import type { AirlockConfig } from '../config/index.js';
+import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
 import { actionRoutes } from './actions/routes.js';
 import { ActionGateway } from './actions/gateway.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
+import { requestIdFrom } from './request-id.js';
 import { Identities, userGroupsIn } from './identity.js';
 import { createSlack, SLACK_LISTENER_RETRY, slackEnabled, type SlackIntegration } from './slack/index.js';
 import { WebClient } from '@slack/web-api';
 
-/** Largest JSON body the API reads; beyond it the answer is 413. */
+/** Largest JSON body the API reads (unless the parameters limit needs more); beyond it the answer is 413. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/** The body limit for a configuration: room for the largest parameters plus the rest of a request. */
+export function bodyLimitBytes(parametersBytes: number): number {
+  return Math.max(BODY_LIMIT_BYTES, parametersBytes + 64 * 1024);
+}
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
   config: AirlockConfig;
   client: Client;
   logger: Logger;
+  /** Published at `/.well-known/jwks.json` for tools to verify grants. */
+  grantKeys: GrantKeys;
 }
 
 /** The app and, with Slack configured, its Bolt integration (Socket Mode needs `slack.start()`). */
@@ -29,7 +37,7 @@ export interface AirlockApp {
 }
 
 /** The express app: agent and operator API, health checks, one error shape. */
-export function createApp({ config, client, logger }: AppDeps): AirlockApp {
+export function createApp({ config, client, logger, grantKeys }: AppDeps): AirlockApp {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -39,7 +47,9 @@ export function createApp({ config, client, logger }: AppDeps): AirlockApp {
       // Request children carry only the request id; the request itself is logged once, on completion.
       quietReqLogger: true,
       genReqId: (req, res) => {
-        const id = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id']) || randomUUID();
+        const id = requestIdFrom(req.headers['x-request-id']);
+        // The logged headers must not carry what was refused either: downstream sees only the id in use.
+        req.headers['x-request-id'] = id;
         res.setHeader('x-request-id', id);
         return id;
       },
@@ -47,6 +57,11 @@ export function createApp({ config, client, logger }: AppDeps): AirlockApp {
     }),
   );
 
+  // Tools verify grants with these keys: public, so outside the /v1 authentication.
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    // Cached briefly: a verifier meeting a new kid refetches, and must then see the key that just started signing.
+    res.set('cache-control', 'public, max-age=60').json(grantKeys.jwks);
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -78,7 +93,7 @@ export function createApp({ config, client, logger }: AppDeps): AirlockApp {
 
   app.use(
     '/v1',
-    express.json({ limit: BODY_LIMIT_BYTES }),
+    express.json({ limit: bodyLimitBytes(config.file.limits.parametersBytes) }),
     authenticate(config.file.agents, config.file.operators),
   );
   app.use('/v1/actions', actionRoutes(gateway, identities));

@@ -5,11 +5,13 @@ import type { FieldIssue } from '../lib/issues.js';
 /** Stable error codes of the HTTP API, with the status each is answered with. */
 export const ERROR_STATUS = {
   invalid_request: 400,
+  claim_mismatch: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,
   idempotency_conflict: 409,
+  stale_version: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   temporal_unavailable: 503,

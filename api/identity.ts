@@ -1,12 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import type { OperatorConfig } from '../domain/config.js';
+import type { Identity } from '../domain/decision.js';
 import type { Logger } from '../lib/logger.js';
 
-/** Who a decision counts as, and every id that person is known by in the approver lists. */
-export interface Identity {
-  by: string;
-  ids: string[];
-}
+export type { Identity } from '../domain/decision.js';
 
 /**
  * Resolves people to identities. One human, one identity: an operator with a
@@ -26,7 +23,7 @@ export class Identities {
 
   /** The identity of an operator calling the API or CLI. */
   async forOperator(operator: OperatorConfig): Promise<Identity> {
-    if (!operator.slackUserId) return { by: operator.id, ids: [operator.id] };
+    if (!operator.slackUserId) return { by: operator.id, ids: [operator.id], groups: [] };
     return this.forSlackUser(operator.slackUserId);
   }
 
@@ -35,7 +32,7 @@ export class Identities {
     const operatorIds = this.operators.filter((o) => o.slackUserId === userId).map((o) => o.id);
     const groups: string[] = [];
     for (const group of this.groups) if ((await this.members(group)).has(userId)) groups.push(group);
-    return { by: userId, ids: [userId, ...operatorIds, ...groups] };
+    return { by: userId, ids: [userId, ...operatorIds], groups };
   }
 
   /** Members of a user group, from `usergroups.users.list`, cached briefly; unknown (and so no one) if Slack fails. */

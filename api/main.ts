@@ -1,16 +1,18 @@
 /** `npm run api`: one API replica. Run as many behind a load balancer as needed; they share nothing but Temporal. */
 import { Client } from '@temporalio/client';
 import { loadConfig } from '../config/index.js';
-import { exitOnConfigError } from '../lib/exit.js';
+import { grantKeysFor } from '../grants/keys.js';
+import { exitOnConfigError, exitOnConfigErrorAsync } from '../lib/exit.js';
 import { createLogger } from '../lib/logger.js';
 import { connectionOptions, connectWithRetry } from '../temporal/connection.js';
 import { createApp } from './app.js';
 
 const config = exitOnConfigError(() => loadConfig());
 const logger = createLogger({ level: config.env.LOG_LEVEL, name: 'airlock-api' });
+const grantKeys = await exitOnConfigErrorAsync(() => grantKeysFor(config));
 const connection = await connectWithRetry(connectionOptions(config.env));
 const client = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE });
-const { app, slack } = exitOnConfigError(() => createApp({ config, client, logger }));
+const { app, slack } = exitOnConfigError(() => createApp({ config, client, logger, grantKeys }));
 const server = app.listen(config.env.PORT, config.env.HOST, () => {
   logger.info({ url: `http://${config.env.HOST}:${config.env.PORT}`, config: config.path, slack: Boolean(slack) }, 'api listening');
 });

@@ -1,27 +1,35 @@
 /**
  * `npm run bench`: submit→terminal latency and throughput of Airlock's auto path
- * at concurrency 1 and 50, beside bare Temporal (one workflow, one no-op
- * activity) on the same server in the same run. It reports; it asserts nothing.
+ * at concurrency 1 and 50, beside bare Temporal doing the same job (one
+ * workflow whose one activity POSTs the action to the tool) on the same server
+ * in the same run. It reports; it asserts nothing.
  *
  * It starts its own stack: an in-memory dev server, `dist/service/start.js`
- * (API, worker, demo target) and a baseline worker, each its own process.
- * BENCH_SECONDS sets the length of each measurement (default 10).
+ * (API, worker), a baseline worker and the tool both sides call
+ * (`bench/target.ts`), each its own process.
+ * BENCH_SECONDS sets the length of each measurement (default 10), BENCH_C the
+ * concurrencies (default 1,50), BENCH_TOPOLOGY=split runs Airlock as an API
+ * process and a worker process instead of `npm start`'s one.
  */
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTemporalCli } from '../temporal/binary.js';
 import { freePort, startDevServer } from '../temporal/dev-server.js';
-import type { baselineWorkflow } from './baseline-workflow.js';
+import type { ExecutorPayload } from '../activities/http-executor.js';
+import type { BaselineCall, baselineWorkflow } from './baseline-workflow.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const concurrencies = (process.env.BENCH_C ?? "1,50").split(",").map(Number);
+const concurrencies = (process.env.BENCH_C ?? '1,50').split(',').map(Number);
+// `single`: `npm start`'s one process (API and worker together); `split`: an API
+// process and a worker process, the topology of the bare side (client apart from worker).
+const topology = process.env.BENCH_TOPOLOGY === 'split' ? 'split' : 'single';
 
 interface Measured {
   p50: number;
@@ -36,14 +44,16 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<void> {
+/** Resolves with the match once the child's output matches `pattern`. */
+function waitForLine(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpExecArray> {
   return new Promise((resolveWait, reject) => {
     let seen = '';
     const onData = (chunk: Buffer) => {
       seen += chunk.toString();
-      if (pattern.test(seen)) {
+      const match = pattern.exec(seen);
+      if (match) {
         child.stdout?.off('data', onData);
-        resolveWait();
+        resolveWait(match);
       }
     };
     child.stdout?.on('data', onData);
@@ -58,8 +68,25 @@ async function stopChild(child: ChildProcess) {
   await exited;
 }
 
-/** Bare Temporal: `concurrency` loops each starting and awaiting the no-op workflow. */
-async function measureBaseline(client: Client, taskQueue: string, concurrency: number, durationS: number): Promise<Measured> {
+/** The executor's body for one baseline run: what Airlock's executor POSTs for the benchmark's action. */
+function baselineCall(toolUrl: string): BaselineCall {
+  const action: ExecutorPayload = {
+    actionId: `billing-agent.${randomUUID().replaceAll('-', '').slice(0, 24)}`,
+    agentId: 'billing-agent',
+    sessionId: `bench-${randomUUID()}`,
+    tool: 'crm.contacts.read',
+    operation: 'read',
+    environment: 'dev',
+    parameters: { id: 'c-1' },
+    resources: [{ type: 'contact', id: 'c-1', sensitivity: 'internal' }],
+    approvers: [],
+    version: 1,
+  };
+  return { url: toolUrl, timeoutMs: 5_000, action };
+}
+
+/** Bare Temporal: `concurrency` loops each starting and awaiting the baseline workflow. */
+async function measureBaseline(client: Client, taskQueue: string, toolUrl: string, concurrency: number, durationS: number): Promise<Measured> {
   const latencies: number[] = [];
   let errors = 0;
   const end = Date.now() + durationS * 1000;
@@ -69,7 +96,11 @@ async function measureBaseline(client: Client, taskQueue: string, concurrency: n
       while (Date.now() < end) {
         const t0 = performance.now();
         try {
-          await client.workflow.execute<typeof baselineWorkflow>('baselineWorkflow', { taskQueue, workflowId: `baseline-${randomUUID()}` });
+          await client.workflow.execute<typeof baselineWorkflow>('baselineWorkflow', {
+            taskQueue,
+            workflowId: `baseline-${randomUUID()}`,
+            args: [baselineCall(toolUrl)],
+          });
           latencies.push(performance.now() - t0);
         } catch {
           errors++;
@@ -140,27 +171,43 @@ const server = await startDevServer({ cli, port: 0 });
 const work = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
 const apiPort = await freePort();
 const demoPort = await freePort();
+const target = spawn(process.execPath, [join(root, 'dist', 'bench', 'target.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const targetPort = Number((await waitForLine(target, /ready (\d+)/, 'the bench target'))[1]);
+const toolUrl = `http://127.0.0.1:${targetPort}/tools/crm.contacts.read`;
+// Airlock's tools call the bench target, the very one the baseline's activity calls.
 const configPath = join(work, 'airlock.yaml');
-writeFileSync(configPath, readFileSync(join(root, 'airlock.yaml'), 'utf8').replaceAll('127.0.0.1:8090', `127.0.0.1:${demoPort}`));
+writeFileSync(configPath, readFileSync(join(root, 'airlock.yaml'), 'utf8').replaceAll('127.0.0.1:8090', `127.0.0.1:${targetPort}`));
 
 const childEnv = { ...process.env, TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'warn' };
-const service = spawn(process.execPath, [join(root, 'dist', 'service', 'start.js')], {
-  env: { ...childEnv, PORT: String(apiPort), DEMO_TARGET_PORT: String(demoPort), AIRLOCK_CONFIG: configPath, AIRLOCK_TASK_QUEUE: 'bench-airlock' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const airlockEnv = {
+  ...childEnv,
+  PORT: String(apiPort),
+  DEMO_TARGET_PORT: String(demoPort),
+  AIRLOCK_CONFIG: configPath,
+  AIRLOCK_TASK_QUEUE: 'bench-airlock',
+  AIRLOCK_DATA_DIR: join(work, 'data'),
+};
+const airlock: { process: ChildProcess; ready: RegExp; what: string }[] =
+  topology === 'single'
+    ? [{ process: spawn(process.execPath, [join(root, 'dist', 'service', 'start.js')], { env: airlockEnv, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /Airlock is running/, what: 'the Airlock service' }]
+    : [
+        // `info` only to see each start up; neither logs per action at that level.
+        { process: spawn(process.execPath, [join(root, 'dist', 'worker', 'main.js')], { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /worker started/, what: 'the Airlock worker' },
+        { process: spawn(process.execPath, [join(root, 'dist', 'api', 'main.js')], { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /api listening/, what: 'the Airlock API' },
+      ];
 const baselineWorker = spawn(process.execPath, [join(root, 'dist', 'bench', 'baseline-worker.js')], {
   env: { ...childEnv, BASELINE_TASK_QUEUE: 'bench-baseline' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 
 try {
-  await Promise.all([waitForLine(service, /Airlock is running/, 'the Airlock service'), waitForLine(baselineWorker, /ready/, 'the baseline worker')]);
+  await Promise.all([...airlock.map((a) => waitForLine(a.process, a.ready, a.what)), waitForLine(baselineWorker, /ready/, 'the baseline worker')]);
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
 
   console.error('bench: warming up');
-  await measureBaseline(client, 'bench-baseline', 4, 2);
+  await measureBaseline(client, 'bench-baseline', toolUrl, 4, 2);
   await measureAirlock(apiUrl, 4, 2);
 
   const rows: { concurrency: number; baseline: Measured; airlock: Measured }[] = [];
@@ -168,20 +215,22 @@ try {
     // A-B-B-A, each side's two runs averaged, so neither side always runs on the
     // warmer (or fuller) server.
     console.error(`bench: concurrency ${c}, 2 × ${seconds}s per side`);
-    const b1 = await measureBaseline(client, 'bench-baseline', c, seconds);
+    const b1 = await measureBaseline(client, 'bench-baseline', toolUrl, c, seconds);
     const a1 = await measureAirlock(apiUrl, c, seconds);
     const a2 = await measureAirlock(apiUrl, c, seconds);
-    const b2 = await measureBaseline(client, 'bench-baseline', c, seconds);
+    const b2 = await measureBaseline(client, 'bench-baseline', toolUrl, c, seconds);
     rows.push({ concurrency: c, baseline: mean(b1, b2), airlock: mean(a1, a2) });
   }
   await connection.close();
 
-  console.log(`\nAirlock auto path vs bare Temporal — 2 runs of ${seconds}s per cell (A-B-B-A), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log(
+    `\nAirlock auto path (${topology === 'single' ? 'one process: API and worker' : 'API and worker processes'}) vs bare Temporal — 2 runs of ${seconds}s per cell (A-B-B-A), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
   console.log('submit→terminal latency in ms (mean of the runs’ percentiles); throughput in completed actions per second\n');
   console.log('| concurrency | what | p50 ms | p99 ms | throughput/s | completed | errors |');
   console.log('|---:|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    for (const [name, m] of [['bare Temporal', r.baseline], ['Airlock (HTTP → workflow → executor)', r.airlock]] as const) {
+    for (const [name, m] of [['bare Temporal (workflow → activity → tool)', r.baseline], ['Airlock (HTTP → workflow → executor)', r.airlock]] as const) {
       console.log(`| ${r.concurrency} | ${name} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.throughput)} | ${m.completed} | ${m.errors} |`);
     }
     console.log(
@@ -189,6 +238,7 @@ try {
     );
   }
 } finally {
-  await Promise.allSettled([stopChild(service), stopChild(baselineWorker)]);
+  await Promise.allSettled([...airlock.map((a) => stopChild(a.process)), stopChild(baselineWorker), stopChild(target)]);
   await server.stop();
+  rmSync(work, { recursive: true, force: true });
 }

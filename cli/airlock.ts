@@ -11,8 +11,8 @@ const USAGE = `usage: airlock <command> [options]
 commands:
   list [--status S] [--agent A] [--tool T] [--all]   actions (default: awaiting approval)
   show <id>                                           one action's state
-  approve <id> [--reason TEXT]                        approve as you
-  reject <id> --reason TEXT                           reject as you (a reason is required)
+  approve <id> --version N [--reason TEXT]            approve version N as you (the one \`show\` printed)
+  reject <id> --reason TEXT [--version N]             reject as you (a reason is required; default: the current version)
 
 options:
   --url URL    the API (env AIRLOCK_URL, default http://127.0.0.1:8080)
@@ -39,6 +39,7 @@ const { values, positionals } = (() => {
         agent: { type: 'string' },
         tool: { type: 'string' },
         reason: { type: 'string' },
+        version: { type: 'string' },
         all: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -85,8 +86,10 @@ function describe(s: ActionState): string {
     `  ${s.tool} (${s.operation}) in ${s.environment} by ${s.agentId}, session ${s.sessionId}`,
     `  risk ${s.risk.score}, ${s.risk.tier}; needs ${s.risk.approvalsRequired} approval(s); policy ${s.risk.policyVersion}`,
     ...s.risk.factors.map((f) => `    ${f.points ? `+${f.points}` : '  '} ${f.name}: ${f.detail}`),
-    `  parameters (version ${version.version}, by ${version.by}): ${JSON.stringify(version.parameters)}`,
+    ...(s.risk.preview ? [`  preview: ${s.risk.preview.status === 'ok' ? (s.risk.preview.summary ?? 'answered') : `unavailable (${s.risk.preview.error ?? 'no answer'})`}`] : []),
+    `  parameters (version ${version.version}, by ${version.by}, sha256 ${version.paramsSha256}): ${JSON.stringify(version.parameters)}`,
     ...s.approvals.map((a) => `  ${a.decision} by ${a.by} via ${a.via} at ${a.at} (v${a.version})${a.reason ? `: ${a.reason}` : ''}`),
+    ...(s.status === 'awaiting_approval' ? [`  to approve this version: airlock approve ${s.id} --version ${version.version}`] : []),
     ...(s.approvalCard?.error ? [`  Slack card: not posted (${s.approvalCard.error})`] : []),
     ...(s.result ? [`  result: HTTP ${s.result.httpStatus} after ${s.attempts} attempt(s)`] : []),
     ...(s.error ? [`  error: ${s.error.code}: ${s.error.message}`] : []),
@@ -124,8 +127,20 @@ async function main(): Promise<void> {
     case 'approve':
     case 'reject': {
       if (command === 'reject' && !values.reason) throw new CliError('reject needs --reason', 2);
+      // An approval names the version its approver saw; a rejection of whatever is current is always safe.
+      if (command === 'approve' && values.version === undefined) {
+        throw new CliError('approve needs --version N: the version you checked with `airlock show`', 2);
+      }
+      let version = Number(values.version);
+      if (values.version === undefined) {
+        const current = await api<ActionState>('GET', `/v1/actions/${needId()}`);
+        version = current.versions[current.versions.length - 1]!.version;
+      } else if (!Number.isInteger(version) || version < 1) {
+        throw new CliError(`--version must be a whole number ≥ 1, not "${values.version}"`, 2);
+      }
       const state = await api<ActionState>('POST', `/v1/actions/${needId()}/decision`, {
         decision: command,
+        version,
         ...(values.reason ? { reason: values.reason } : {}),
       });
       print(state, `${command === 'approve' ? 'approved' : 'rejected'}: ${describe(state)}`);

@@ -6,6 +6,14 @@ const Flag = z
   .optional()
   .transform((v) => v === 'true' || v === '1');
 
+/** A comma-separated list of Slack ids, each starting with one of `prefixes`. */
+const SlackIds = (prefixes: string, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''))
+    .pipe(z.array(z.string().regex(new RegExp(`^[${prefixes}][A-Z0-9]{2,}$`), `must be ${what} ids, comma-separated`)));
+
 /**
  * Process settings from environment variables. Everything about agents, tools
  * and policy is in the YAML file that `AIRLOCK_CONFIG` names.
@@ -34,9 +42,19 @@ export const Env = z
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
   /** App-level token (`xapp-…`): Socket Mode instead of a public request URL. */
   SLACK_APP_TOKEN: z.string().min(1).optional(),
+  /** The Slack workspaces (`T…`, or Enterprise Grid orgs `E…`) whose requests are served; required with SLACK_BOT_TOKEN. */
+  SLACK_TEAM_IDS: SlackIds('TE', 'team (T…) or enterprise (E…)'),
+  /** The Slack app ids (`A…`) whose requests are served; required with SLACK_BOT_TOKEN. */
+  SLACK_APP_IDS: SlackIds('A', 'app (A…)'),
   /** Base URL of the Slack Web API; tests point it at a local stand-in. */
   SLACK_API_URL: z.url().default('https://slack.com/api/'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** gRPC port of the dev server `npm start` runs when TEMPORAL_ADDRESS is unset (default 7233). */
+  AIRLOCK_DEV_SERVER_PORT: Port.refine((p) => p > 0, 'must be a port number above 0').optional(),
+  /** Where `npm start` keeps its state (see `lib/data-dir.ts`); default `.data/` in the repository. */
+  AIRLOCK_DATA_DIR: z.string().min(1).optional(),
+  /** PKCS#8 PEM of the Ed25519 key that signs grants (published beside `grants.keys`); without any, one is generated into the data directory. */
+  AIRLOCK_SIGNING_KEY_FILE: z.string().min(1).optional(),
 })
   .refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
     message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
@@ -45,5 +63,13 @@ export const Env = z
   .refine((e) => e.SLACK_BOT_TOKEN !== undefined || (e.SLACK_SIGNING_SECRET === undefined && e.SLACK_APP_TOKEN === undefined), {
     message: 'Slack needs SLACK_BOT_TOKEN as well',
     path: ['SLACK_BOT_TOKEN'],
+  })
+  .refine((e) => e.SLACK_BOT_TOKEN === undefined || e.SLACK_TEAM_IDS.length > 0, {
+    message: 'required with SLACK_BOT_TOKEN: the Slack team ids (T…) whose requests Airlock serves',
+    path: ['SLACK_TEAM_IDS'],
+  })
+  .refine((e) => e.SLACK_BOT_TOKEN === undefined || e.SLACK_APP_IDS.length > 0, {
+    message: 'required with SLACK_BOT_TOKEN: the Slack app ids (A…) whose requests Airlock serves',
+    path: ['SLACK_APP_IDS'],
   });
 export type Env = z.infer<typeof Env>;

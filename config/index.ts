@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { AirlockFile } from '../domain/config.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
-import { fieldIssues } from '../lib/issues.js';
+import { compileParametersSchema } from '../domain/parameters-schema.js';
+import { fieldIssues, fieldPath, type FieldIssue } from '../lib/issues.js';
 import { Env } from './env.js';
 import { ConfigError } from './errors.js';
 
@@ -39,6 +40,16 @@ export function parseConfigFile(text: string, source: string): AirlockConfig['fi
   const result = AirlockFile.safeParse(raw);
   if (!result.success) throw new ConfigError(source, fieldIssues(result.error));
   const file = result.data;
+  // A tool schema that does not compile would refuse every call at run time; refuse it now instead.
+  const schemaIssues: FieldIssue[] = [];
+  for (const [name, tool] of Object.entries(file.tools)) {
+    try {
+      compileParametersSchema(tool.parameters);
+    } catch (err) {
+      schemaIssues.push({ field: fieldPath(['tools', name, 'parameters']), message: `not a valid JSON Schema: ${(err as Error).message}` });
+    }
+  }
+  if (schemaIssues.length > 0) throw new ConfigError(source, schemaIssues);
   // Without an explicit version, the policy is named by its content, so every
   // action's recorded policy version still identifies exactly what scored it.
   const version =

@@ -23,6 +23,31 @@ export const PrincipalId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, - or _ (at most 63)');
 
+/** Action ids: `<agent>.<24 hex>`, the agent first so ownership is visible in the id. */
+export const ActionId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}\.[0-9a-f]{24}$/, 'not an action id');
+
+/** Deepest nesting accepted in parameters: deeper JSON is refused before anything walks it recursively. */
+export const MAX_PARAMETERS_DEPTH = 64;
+
+/** Nesting depth of a JSON value, counted without recursion (so hostile depth cannot overflow the stack). */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (depth > MAX_PARAMETERS_DEPTH) break;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** The exact call: a JSON object, at most {@link MAX_PARAMETERS_DEPTH} levels deep. */
+export const Parameters = z
+  .record(z.string(), z.unknown())
+  .refine((p) => jsonDepth(p) <= MAX_PARAMETERS_DEPTH, { message: `nested deeper than ${MAX_PARAMETERS_DEPTH} levels` });
+
 /** One thing the action touches. */
 export const Resource = z.strictObject({
   type: z.string().min(1).max(100),
@@ -43,10 +68,11 @@ export type Impact = z.infer<typeof Impact>;
 /** The body of `POST /v1/actions`: one action an agent wants Airlock to run for it. */
 export const ActionRequest = z.strictObject({
   tool: ToolName,
-  operation: Operation,
+  /** Optional: the tool's configured operation is the fact; a different claim is refused. */
+  operation: Operation.optional(),
   environment: Environment,
   resources: z.array(Resource).max(100),
-  parameters: z.record(z.string(), z.unknown()),
+  parameters: Parameters,
   impact: Impact.default({}),
   justification: z.string().trim().min(1).max(4000),
   sessionId: z.string().min(1).max(200),
@@ -77,6 +103,34 @@ export type Tier = z.infer<typeof Tier>;
 export const RiskFactor = z.object({ name: z.string(), points: z.number(), detail: z.string() });
 export type RiskFactor = z.infer<typeof RiskFactor>;
 
+/** Impact numbers found by Airlock (from the parameters or a preview), not claimed by the agent. */
+export const FoundImpact = z.object({
+  records: z.number().optional(),
+  amountUsd: z.number().optional(),
+  users: z.number().optional(),
+});
+export type FoundImpact = z.infer<typeof FoundImpact>;
+
+/** What the tool's preview said the exact call would do, or why there is no answer. */
+export const PreviewOutcome = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  summary: z.string().optional(),
+  error: z.string().optional(),
+  records: z.number().optional(),
+  users: z.number().optional(),
+  amountUsd: z.number().optional(),
+  reversible: z.boolean().optional(),
+});
+export type PreviewOutcome = z.infer<typeof PreviewOutcome>;
+
+/** Every fact the score was computed from, by source. */
+export const RiskFacts = z.object({
+  claimed: Impact,
+  extracted: FoundImpact,
+  effective: FoundImpact.extend({ reversible: z.boolean(), sensitivity: Sensitivity }),
+});
+export type RiskFacts = z.infer<typeof RiskFacts>;
+
 /** The blast-radius assessment of one action. */
 export const Risk = z.object({
   score: z.number().int().min(0).max(100),
@@ -84,6 +138,8 @@ export const Risk = z.object({
   factors: z.array(RiskFactor),
   policyVersion: z.string(),
   approvalsRequired: z.number().int().min(0),
+  facts: RiskFacts.optional(),
+  preview: PreviewOutcome.optional(),
 });
 export type Risk = z.infer<typeof Risk>;
 
@@ -99,6 +155,10 @@ export const Approval = z.object({
   at: z.string(),
   via: DecisionChannel,
   version: z.number().int().min(1),
+  /** The hash of the version's parameters this decision was about. */
+  paramsSha256: z.string(),
+  /** Every personal id the decider was known by (Slack user id, operator ids): one person, one approval. */
+  ids: z.array(z.string()),
 });
 export type Approval = z.infer<typeof Approval>;
 
@@ -119,6 +179,8 @@ export const ActionVersion = z.object({
   version: z.number().int().min(1),
   parameters: z.record(z.string(), z.unknown()),
   impact: Impact,
+  /** Hex SHA-256 of the RFC 8785 canonical JSON of `parameters`. */
+  paramsSha256: z.string(),
   by: z.string(),
   at: z.string(),
 });

@@ -1,12 +1,14 @@
-import type { ActionRequest, ActionState, Approval, Tier } from './action.js';
-import { approvalsRequired, assess, higherTier } from './assess.js';
+import type { ActionState, Approval, Risk, Tier } from './action.js';
+import { approvalsRequired, higherTier } from './tiers.js';
 import type { DecisionInput } from './decision.js';
 import type { ActionInput } from './input.js';
 
 /** Why a decision was refused; `type` is stable for callers to branch on. */
 export interface Refusal {
-  type: 'NotAwaitingApproval' | 'ApproverNotAllowed' | 'OwnerMayNotApprove' | 'AlreadyDecided';
+  type: 'NotAwaitingApproval' | 'StaleVersion' | 'EditInProgress' | 'ApproverNotAllowed' | 'OwnerMayNotApprove' | 'AlreadyDecided';
   message: string;
+  /** Facts a caller can act on (the current version, for a stale decision). */
+  details?: Record<string, unknown>;
 }
 
 /** Who may decide an action of `tier`: people, operator ids or Slack user groups. */
@@ -16,9 +18,9 @@ export function eligibleApprovers(input: ActionInput, tier: Tier): string[] {
   return tier === 'critical' ? [...criticalApprovers] : [...new Set([...reviewers, ...criticalApprovers])];
 }
 
-function isEligible(input: ActionInput, tier: Tier, ids: readonly string[]): boolean {
+function isEligible(input: ActionInput, tier: Tier, d: Pick<DecisionInput, 'ids' | 'groups'>): boolean {
   const eligible = eligibleApprovers(input, tier);
-  return ids.some((id) => eligible.includes(id));
+  return [...d.ids, ...d.groups].some((id) => eligible.includes(id));
 }
 
 /** The version of the action that would execute now. */
@@ -40,35 +42,53 @@ export function refuseDecision(input: ActionInput, state: ActionState, d: Decisi
   if (state.status !== 'awaiting_approval') {
     return { type: 'NotAwaitingApproval', message: `action ${state.id} is ${state.status}; it can no longer be decided` };
   }
+  // A decision is about what its decider saw: anything but the current version is stale.
+  const current = currentVersion(state);
+  if (d.version !== current.version || (d.paramsSha256 !== undefined && d.paramsSha256 !== current.paramsSha256)) {
+    return {
+      type: 'StaleVersion',
+      message: `this card is out of date; the current version is v${current.version}`,
+      details: { currentVersion: current.version, paramsSha256: current.paramsSha256 },
+    };
+  }
   if (d.decision === 'approve' && d.ids.includes(input.agent.owner)) {
     return { type: 'OwnerMayNotApprove', message: `${d.by} owns agent ${input.agent.id} and may not approve its actions` };
   }
-  if (!isEligible(input, state.risk.tier, d.ids)) {
+  if (!isEligible(input, state.risk.tier, d)) {
     return { type: 'ApproverNotAllowed', message: `${d.by} may not decide ${state.risk.tier} actions` };
   }
-  // One decision per person per version: an edit is a new thing to approve.
-  const { version } = currentVersion(state);
-  if (state.approvals.some((a) => a.by === d.by && a.version === version)) {
+  // One decision per person per version, whichever of their ids it came under: an edit is a new thing to approve.
+  const known = new Set([d.by, ...d.ids]);
+  if (state.approvals.some((a) => a.version === current.version && [a.by, ...a.ids].some((id) => known.has(id)))) {
     return { type: 'AlreadyDecided', message: `${d.by} has already decided this action` };
   }
   return undefined;
 }
 
+/** An edit's assessment, made outside the workflow (the assessment activity). */
+export interface EditAssessment {
+  risk: Risk;
+  paramsSha256: string;
+}
+
 /**
  * Applies an accepted decision and returns the next state. An edit becomes a
- * new version, re-scored: its tier is the higher of the old and the new (an
- * edit never lowers the bar), earlier approvals do not carry over, and the
- * editor's own approval counts only if they may decide the new tier.
+ * new version with the risk assessed for it: its tier is the higher of the old
+ * and the new (an edit never lowers the bar), earlier approvals do not carry
+ * over, and the editor's own approval counts only if they may decide the new tier.
  */
-export function applyDecision(input: ActionInput, state: ActionState, d: DecisionInput, at: string): ActionState {
+export function applyDecision(
+  input: ActionInput,
+  state: ActionState,
+  d: DecisionInput,
+  at: string,
+  edit?: EditAssessment,
+): ActionState {
   let next = state;
-  if (d.edit) {
+  if (d.edit && edit) {
     const previous = currentVersion(state);
-    const impact = d.edit.impact ?? previous.impact;
-    const request: ActionRequest = { ...input.request, parameters: d.edit.parameters, impact };
-    const rescored = assess(request, input.tool, input.policy);
+    const rescored = edit.risk;
     const tier = higherTier(state.risk.tier, rescored.tier);
-    const version = previous.version + 1;
     next = {
       ...next,
       risk: {
@@ -80,17 +100,30 @@ export function applyDecision(input: ActionInput, state: ActionState, d: Decisio
           ...(tier !== rescored.tier ? [{ name: 'edit', points: 0, detail: `an edit keeps the tier at ${tier}` }] : []),
         ],
       },
-      versions: [...state.versions, { version, parameters: d.edit.parameters, impact, by: d.by, at }],
+      versions: [
+        ...state.versions,
+        {
+          version: previous.version + 1,
+          parameters: d.edit.parameters,
+          impact: d.edit.impact ?? previous.impact,
+          paramsSha256: edit.paramsSha256,
+          by: d.by,
+          at,
+        },
+      ],
     };
     if (tier === 'deny') return { ...next, status: 'denied', updatedAt: at };
-    if (!isEligible(input, tier, d.ids)) return { ...next, updatedAt: at };
+    if (!isEligible(input, tier, d)) return { ...next, updatedAt: at };
   }
+  const decided = currentVersion(next);
   const approval: Approval = {
     by: d.by,
     decision: d.decision,
     at,
     via: d.via,
-    version: currentVersion(next).version,
+    version: decided.version,
+    paramsSha256: decided.paramsSha256,
+    ids: d.ids,
     ...(d.reason === undefined ? {} : { reason: d.reason }),
   };
   next = { ...next, approvals: [...next.approvals, approval], updatedAt: at };

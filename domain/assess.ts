@@ -1,27 +1,37 @@
-// Imported by workflows: types only from the zod modules, so zod stays out of
-// the workflow bundle (its schemas would be rebuilt for every workflow run).
-import type { ActionRequest, Risk, RiskFactor, Sensitivity, Tier } from './action.js';
+// Scoring runs in the API (before a workflow starts) and in the assessment
+// activity, never in workflow code: its result reaches the workflow as data, so
+// a change to scoring can never break the replay of an action already waiting.
+import type { Environment, FoundImpact, Impact, Operation, PreviewOutcome, Risk, RiskFactor, Sensitivity, Tier } from './action.js';
+import { higherSensitivity, SENSITIVITY_ORDER } from './facts.js';
 import { matchesAny } from './glob.js';
 import type { PolicyRule, ResolvedPolicy } from './policy.js';
+import { approvalsRequired, higherTier } from './tiers.js';
 
-/** The facts about a tool that feed the score. */
-export interface ToolRiskFacts {
-  reversible: boolean;
+export { approvalsRequired, higherTier } from './tiers.js';
+
+/** Everything the score is computed from; only `claimed` comes from the agent, and it can only raise the score. */
+export interface AssessSubject {
+  tool: string;
+  /** The tool's configured operation. */
+  operation: Operation;
+  environment: Environment;
+  /** The tool's floor and each resource's sensitivity, resolved from the catalog (see `resolveSensitivities`). */
+  sensitivities: Sensitivity[];
+  /** What the agent (or an approver's edit) said the impact is. */
+  claimed: Impact;
+  /** What the tool's configured pointers found in the parameters. */
+  extracted: FoundImpact;
+  /** Impact fields whose pointer hit something that is not a quantity. */
+  unreadable: string[];
+  /** The tool's preview, when it has one: what it said, or that it could not be had. */
+  preview?: PreviewOutcome;
+  toolReversible: boolean;
   baseRisk: number;
 }
 
-const TIER_ORDER: readonly Tier[] = ['auto', 'review', 'critical', 'deny'];
-const SENSITIVITY_ORDER: readonly Sensitivity[] = ['public', 'internal', 'confidential', 'restricted'];
-
-/** The riskier of two tiers. */
-export function higherTier(a: Tier, b: Tier): Tier {
-  return TIER_ORDER.indexOf(a) >= TIER_ORDER.indexOf(b) ? a : b;
-}
-
-/** How many distinct people must approve an action of this tier. */
-export function approvalsRequired(tier: Tier): number {
-  return tier === 'critical' ? 2 : tier === 'review' ? 1 : 0;
-}
+const QUANTITIES = { records: 'records', amountUsd: 'USD', users: 'users' } as const;
+/** A found quantity more than this much above the claim means the agent understated it. */
+const UNDERSTATEMENT = 1.1;
 
 function stepPoints(value: number | undefined, steps: ResolvedPolicy['factors']['records']) {
   if (value === undefined) return undefined;
@@ -30,46 +40,77 @@ function stepPoints(value: number | undefined, steps: ResolvedPolicy['factors'][
   return hit;
 }
 
-function highestSensitivity(request: ActionRequest, fallback: Sensitivity): Sensitivity | undefined {
-  if (request.resources.length === 0) return undefined;
-  let best = 0;
-  for (const r of request.resources) best = Math.max(best, SENSITIVITY_ORDER.indexOf(r.sensitivity ?? fallback));
-  return SENSITIVITY_ORDER[best];
+function maxDefined(...values: (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length > 0 ? Math.max(...defined) : undefined;
 }
 
 /**
- * Scores the blast radius of one action. Pure and deterministic: the same request,
- * tool facts and policy always give the same risk, so the workflow can run it and
- * the API can run it again for the workflow's summary line.
+ * Scores the blast radius of one action from facts. Each impact quantity is the
+ * largest of the claim, the parameters and the preview; the sensitivity the
+ * highest of floor, catalog and claim. What cannot be checked (a preview that
+ * could not be had, an unreadable quantity) and what the agent understated hold
+ * the action for at least review. Pure and deterministic.
  */
-export function assess(request: ActionRequest, tool: ToolRiskFacts, policy: ResolvedPolicy): Risk {
+export function assess(subject: AssessSubject, policy: ResolvedPolicy): Risk {
   const f = policy.factors;
   const factors: RiskFactor[] = [];
   const add = (name: string, points: number, detail: string) => {
     if (points > 0) factors.push({ name, points, detail });
   };
+  const floors: { name: string; detail: string }[] = [];
+  const { claimed, extracted, preview } = subject;
+  const previewed = preview?.status === 'ok' ? preview : undefined;
 
-  add('environment', f.environment[request.environment], `runs in ${request.environment}`);
-  add('operation', f.operation[request.operation], `${request.operation} operation`);
+  add('environment', f.environment[subject.environment], `runs in ${subject.environment}`);
+  add('operation', f.operation[subject.operation], `${subject.operation} operation`);
+  const sensitivity = subject.sensitivities.reduce(higherSensitivity, SENSITIVITY_ORDER[0]!);
+  add('sensitivity', f.sensitivity[sensitivity], `touches ${sensitivity} data`);
 
-  const sensitivity = highestSensitivity(request, f.unclassifiedSensitivity);
-  if (sensitivity) add('sensitivity', f.sensitivity[sensitivity], `touches ${sensitivity} data`);
-
-  const { impact } = request;
-  const records = stepPoints(impact.records, f.records);
-  if (records) add('records', records.points, `${impact.records} records (≥ ${records.atLeast})`);
-  const users = stepPoints(impact.users, f.users);
-  if (users) add('users', users.points, `${impact.users} users (≥ ${users.atLeast})`);
-  const amount = stepPoints(impact.amountUsd, f.amountUsd);
-  if (amount) add('amountUsd', amount.points, `moves ${impact.amountUsd} USD (≥ ${amount.atLeast})`);
-
-  // A read changes nothing, so it cannot be irreversible; otherwise the stricter of
-  // the tool's configured fact and the agent's own claim wins.
-  if (request.operation !== 'read') {
-    if (!tool.reversible) add('irreversible', f.irreversible, 'the tool cannot undo this');
-    else if (impact.reversible === false) add('irreversible', f.irreversible, 'the agent declared it irreversible');
+  const effective: Record<keyof typeof QUANTITIES, number | undefined> = { records: undefined, amountUsd: undefined, users: undefined };
+  for (const field of Object.keys(QUANTITIES) as (keyof typeof QUANTITIES)[]) {
+    const fromParameters = extracted[field];
+    const fromPreview = previewed?.[field];
+    const value = maxDefined(claimed[field], fromParameters, fromPreview);
+    effective[field] = value;
+    const found = maxDefined(fromParameters, fromPreview);
+    const claim = claimed[field];
+    if (claim !== undefined && found !== undefined && found > claim * UNDERSTATEMENT) {
+      const source = found === fromPreview ? 'the preview says' : 'the parameters say';
+      floors.push({ name: 'understated', detail: `claimed ${claim} ${QUANTITIES[field]}, ${source} ${found}` });
+    }
+    const step = stepPoints(value, f[field]);
+    if (step) {
+      const source = value === fromPreview ? ' (preview)' : value === fromParameters && value !== claim ? ' (parameters)' : '';
+      add(field, step.points, `${field === 'amountUsd' ? `moves ${value} USD` : `${value} ${QUANTITIES[field]}`} (≥ ${step.atLeast})${source}`);
+    }
   }
-  add('toolBaseRisk', tool.baseRisk, 'base risk of the tool');
+  for (const field of subject.unreadable) {
+    floors.push({ name: 'unreadable_fact', detail: `${field} in the parameters is not a number Airlock can check` });
+  }
+
+  // A read changes nothing, so it cannot be irreversible; otherwise the
+  // strictest of the tool, the preview and the agent's own claim wins.
+  let reversible = true;
+  if (subject.operation !== 'read') {
+    if (!subject.toolReversible) {
+      reversible = false;
+      add('irreversible', f.irreversible, 'the tool cannot undo this');
+    } else if (previewed?.reversible === false) {
+      reversible = false;
+      add('irreversible', f.irreversible, 'the preview says this cannot be undone');
+    } else if (claimed.reversible === false) {
+      reversible = false;
+      add('irreversible', f.irreversible, 'the agent declared it irreversible');
+    }
+    if (claimed.reversible === true && !reversible) {
+      floors.push({ name: 'understated', detail: 'claimed reversible, but it cannot be undone' });
+    }
+  }
+  add('toolBaseRisk', subject.baseRisk, 'base risk of the tool');
+  if (preview?.status === 'unavailable') {
+    floors.push({ name: 'preview_unavailable', detail: `the tool's preview could not be had${preview.error ? `: ${preview.error}` : ''}` });
+  }
 
   const score = Math.min(100, factors.reduce((sum, x) => sum + x.points, 0));
   const t = policy.thresholds;
@@ -78,21 +119,38 @@ export function assess(request: ActionRequest, tool: ToolRiskFacts, policy: Reso
   if (score >= t.critical) tier = 'critical';
   if (t.deny !== undefined && score >= t.deny) tier = 'deny';
 
+  for (const floor of floors) {
+    factors.push({ name: floor.name, points: 0, detail: `${floor.detail}; needs at least review` });
+    tier = higherTier(tier, 'review');
+  }
   for (const rule of policy.rules) {
-    if (!ruleMatches(rule, request)) continue;
+    if (!ruleMatches(rule, subject)) continue;
     factors.push({ name: `rule:${rule.name}`, points: 0, detail: `raises the tier to at least ${rule.tier}` });
     tier = higherTier(tier, rule.tier);
   }
 
-  return { score, tier, factors, policyVersion: policy.version, approvalsRequired: approvalsRequired(tier) };
+  const found: FoundImpact = {};
+  const eff: FoundImpact = {};
+  for (const field of Object.keys(QUANTITIES) as (keyof typeof QUANTITIES)[]) {
+    if (extracted[field] !== undefined) found[field] = extracted[field];
+    if (effective[field] !== undefined) eff[field] = effective[field];
+  }
+  return {
+    score,
+    tier,
+    factors,
+    policyVersion: policy.version,
+    approvalsRequired: approvalsRequired(tier),
+    facts: { claimed, extracted: found, effective: { ...eff, reversible, sensitivity } },
+    ...(preview ? { preview } : {}),
+  };
 }
 
-function ruleMatches(rule: PolicyRule, request: ActionRequest): boolean {
+function ruleMatches(rule: PolicyRule, subject: AssessSubject): boolean {
   const w = rule.when;
-  if (w.tools && !matchesAny(request.tool, w.tools)) return false;
-  if (w.operations && !w.operations.includes(request.operation)) return false;
-  if (w.environments && !w.environments.includes(request.environment)) return false;
-  if (w.sensitivities && !request.resources.some((r) => r.sensitivity && w.sensitivities!.includes(r.sensitivity)))
-    return false;
+  if (w.tools && !matchesAny(subject.tool, w.tools)) return false;
+  if (w.operations && !w.operations.includes(subject.operation)) return false;
+  if (w.environments && !w.environments.includes(subject.environment)) return false;
+  if (w.sensitivities && !subject.sensitivities.some((s) => w.sensitivities!.includes(s))) return false;
   return true;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Environment, PrincipalId, Tier, ToolName } from './action.js';
+import { Environment, MAX_PARAMETERS_DEPTH, Operation, PrincipalId, Sensitivity, Tier, ToolName } from './action.js';
 import { Duration } from './duration.js';
 import { Policy } from './policy.js';
 
@@ -39,23 +39,83 @@ export const RetryConfig = z.strictObject({
 });
 export type RetryConfig = z.output<typeof RetryConfig>;
 
-/** How a tool is executed: for now an HTTP endpoint that receives the action as JSON. */
+/** How a tool is executed in one environment: an HTTP endpoint that receives the action as JSON. */
 export const ExecutorConfig = z.strictObject({
   type: z.literal('http'),
   url: z.url({ protocol: /^https?$/ }),
+  /** Asked, before scoring, what the exact call would do (a dry run). */
+  previewUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** One call. */
   timeout: Duration.default(10_000),
+  /** The whole execution, retries included: past it the action is `failed`. */
+  deadline: Duration.default(600_000),
 });
 export type ExecutorConfig = z.output<typeof ExecutorConfig>;
 
-/** One tool Airlock can run for agents. */
+/** An RFC 6901 JSON Pointer into the parameters (`/amount`, `/where/ids`); an array counts its length. */
+const JsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)*$/, 'must be a JSON Pointer like /amount');
+
+/** A JSON Schema (draft 2020-12 subset ajv compiles); checked when the configuration is loaded. */
+const JsonSchemaObject = z.record(z.string(), z.unknown());
+
+/**
+ * One tool Airlock can run for agents, with the facts about it that the agent
+ * cannot change: what it does, where it runs, what its parameters look like
+ * and where in them its impact is.
+ */
 export const ToolConfig = z.strictObject({
   description: z.string().optional(),
-  executor: ExecutorConfig,
+  /** What the tool does; a request claiming another operation is refused. */
+  operation: Operation,
+  /** One executor per environment the tool serves: the environment picks the endpoint. */
+  executors: z
+    .partialRecord(Environment, ExecutorConfig)
+    .refine((e) => Object.keys(e).length > 0, { message: 'a tool needs at least one executor' }),
   retry: RetryConfig.default({ maxAttempts: 3, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 30_000 }),
+  /** JSON Schema of the parameters; a request that does not match is refused naming the path. */
+  parameters: JsonSchemaObject.default({ type: 'object' }),
+  /** Where the impact is in the parameters. */
+  impact: z
+    .strictObject({ records: JsonPointer.optional(), amountUsd: JsonPointer.optional(), users: JsonPointer.optional() })
+    .default({}),
+  /** Floor for the sensitivity of the data this tool touches. */
+  sensitivity: Sensitivity.optional(),
   reversible: z.boolean().default(false),
   baseRisk: z.number().min(0).max(100).default(0),
 });
 export type ToolConfig = z.output<typeof ToolConfig>;
+
+/** A catalog entry: the sensitivity of resources of a type whose id matches a glob. */
+export const ResourceClass = z.strictObject({
+  type: z.string().min(1),
+  /** `*` matches any run of characters, `?` one. */
+  id: z.string().min(1),
+  sensitivity: Sensitivity,
+});
+export type ResourceClass = z.infer<typeof ResourceClass>;
+
+/** Bounds on what an agent may send. */
+export const LimitsConfig = z.strictObject({
+  /** Largest `parameters` (as JSON, in bytes); larger is 413. */
+  parametersBytes: z.number().int().min(256).max(16 * 1024 * 1024).default(64 * 1024),
+  /** Deepest nesting of `parameters`; deeper is 400. */
+  parametersDepth: z.number().int().min(1).max(MAX_PARAMETERS_DEPTH).default(MAX_PARAMETERS_DEPTH),
+});
+export type LimitsConfig = z.output<typeof LimitsConfig>;
+
+/** The longest a grant may live, whatever the configuration says. */
+export const MAX_GRANT_TTL_MS = 5 * 60_000;
+
+/** The signed grants Airlock sends with every executor and preview call. */
+export const GrantsConfig = z.strictObject({
+  /** `iss` of every grant. */
+  issuer: z.string().min(1).default('airlock'),
+  /** How long a grant is valid; at most 5 minutes. */
+  ttl: Duration.default(MAX_GRANT_TTL_MS).refine((ms) => ms <= MAX_GRANT_TTL_MS, { message: 'at most 5m' }),
+  /** PKCS#8 PEM files of Ed25519 keys, oldest first: all are published, the last signs (unless AIRLOCK_SIGNING_KEY_FILE is set). */
+  keys: z.array(z.string().min(1)).default([]),
+});
+export type GrantsConfig = z.output<typeof GrantsConfig>;
 
 /** Who decides, and how long they have. */
 /** Picks the Slack channel of an approval card; the first matching route wins. */
@@ -101,7 +161,11 @@ export const AirlockFile = z
     agents: z.array(AgentConfig).min(1),
     operators: z.array(OperatorConfig).default([]),
     tools: z.record(ToolName, ToolConfig),
+    /** The sensitivity of what tools touch, by resource type and id. */
+    resources: z.array(ResourceClass).default([]),
     policy: Policy,
+    limits: LimitsConfig.default({ parametersBytes: 64 * 1024, parametersDepth: MAX_PARAMETERS_DEPTH }),
+    grants: GrantsConfig.default({ issuer: 'airlock', ttl: MAX_GRANT_TTL_MS, keys: [] }),
     approvals: ApprovalsConfig.default({
       timeout: 3_600_000,
       reviewers: [],

@@ -1,18 +1,25 @@
 import { z } from 'zod';
-import { Impact, type DecisionChannel } from './action.js';
+import { Impact, Parameters, type DecisionChannel } from './action.js';
 
 /** An approver's change to what the action does; the impact replaces the agent's where given. */
 export const ActionEdit = z.strictObject({
-  parameters: z.record(z.string(), z.unknown()),
+  parameters: Parameters,
   impact: Impact.optional(),
 });
 export type ActionEdit = z.infer<typeof ActionEdit>;
+
+/** Why a decision was made; the agent and its owner read it. */
+export const DecisionReason = z.string().trim().min(1).max(2000);
 
 /** The body of `POST /v1/actions/:id/decision`. A rejection must say why. */
 export const DecisionBody = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
-    reason: z.string().trim().min(1).max(2000).optional(),
+    /** The version decided, as the decider saw it: a decision on any other version is refused (`stale_version`). */
+    version: z.number().int().min(1),
+    /** Optionally, the hash of that version's parameters, checked too. */
+    paramsSha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits').optional(),
+    reason: DecisionReason.optional(),
     /** Approve an edited version: what executes is exactly this, re-scored. */
     edit: ActionEdit.optional(),
   })
@@ -26,12 +33,17 @@ export const DecisionBody = z
   });
 export type DecisionBody = z.infer<typeof DecisionBody>;
 
-/** A decision as the workflow receives it, after the caller has been authenticated. */
-export interface DecisionInput extends DecisionBody {
+/** Who decides: the id the decision counts as, and everything that person is known by. */
+export interface Identity {
   /** The person the decision counts as (an operator's Slack user id when it has one). */
   by: string;
-  /** Every id this person is known by, for matching the approver lists. */
+  /** Every personal id of this person (Slack user id, operator ids): two decisions sharing one are the same person's. */
   ids: string[];
-  via: DecisionChannel;
+  /** Slack user groups the person is in: count for eligibility, never for identity. */
+  groups: string[];
 }
 
+/** A decision as the workflow receives it, after the caller has been authenticated. */
+export interface DecisionInput extends DecisionBody, Identity {
+  via: DecisionChannel;
+}

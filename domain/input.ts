@@ -1,20 +1,46 @@
-import type { ActionRequest } from './action.js';
-import type { ApprovalsConfig, ExecutorConfig, RetryConfig } from './config.js';
+import type { ActionRequest, Environment, Operation, Risk, Sensitivity } from './action.js';
+import type { ApprovalsConfig, ExecutorConfig, RetryConfig, ToolConfig } from './config.js';
 import type { ResolvedPolicy } from './policy.js';
+
+/** The facts about the tool an action uses, with the executor of the action's environment resolved. */
+export interface ToolFacts {
+  name: string;
+  operation: Operation;
+  executor: ExecutorConfig;
+  retry: RetryConfig;
+  reversible: boolean;
+  baseRisk: number;
+  impact: ToolConfig['impact'];
+}
+
+/** What scoring a version needs beyond its parameters and claims; fixed for the action's life. */
+export interface AssessContext {
+  tool: ToolFacts;
+  environment: Environment;
+  /** The tool's floor and each resource's sensitivity, resolved from the catalog at submission. */
+  sensitivities: Sensitivity[];
+  policy: ResolvedPolicy;
+}
 
 /**
  * Everything the action workflow needs, resolved by the API at submission. The
  * snapshot lives in the workflow's history, so what was decided can always be
- * traced to the exact policy, tool and approver lists in force.
+ * traced to the exact policy, tool facts and approver lists in force.
  */
-export interface ActionInput {
+export interface ActionInput extends AssessContext {
   actionId: string;
   agent: { id: string; owner: string };
-  request: ActionRequest;
+  /** The request, its `operation` set to the tool's. */
+  request: ActionRequest & { operation: Operation };
   /** SHA-256 of the request without its idempotency key, to spot a key reused for a different action. */
   requestHash: string;
-  tool: { name: string; executor: ExecutorConfig; retry: RetryConfig; reversible: boolean; baseRisk: number };
-  policy: ResolvedPolicy;
+  /** Hash of version 1's parameters (RFC 8785 JCS, SHA-256). */
+  paramsSha256: string;
+  /**
+   * Version 1's risk, scored by the API. With a preview, the fail-closed risk
+   * that holds if the preview cannot be had; the workflow never scores.
+   */
+  risk: Risk;
   approvals: ApprovalsConfig;
   /** Link to this action's workflow in the Temporal Web UI. */
   temporalUiUrl: string;

@@ -1,6 +1,5 @@
 import type { ActionState } from './action.js';
 import type { ActionInput } from './input.js';
-import { assess } from './assess.js';
 
 /**
  * The state of an action as it is accepted, before a worker has looked at it.
@@ -16,10 +15,17 @@ export function initialActionState(input: ActionInput, at: string): ActionState 
     operation: input.request.operation,
     environment: input.request.environment,
     status: 'assessing',
-    risk: assess(input.request, input.tool, input.policy),
+    risk: input.risk,
     approvals: [],
     versions: [
-      { version: 1, parameters: input.request.parameters, impact: input.request.impact, by: `agent:${input.agent.id}`, at },
+      {
+        version: 1,
+        parameters: input.request.parameters,
+        impact: input.request.impact,
+        paramsSha256: input.paramsSha256,
+        by: `agent:${input.agent.id}`,
+        at,
+      },
     ],
     attempts: 0,
     requestHash: input.requestHash,

@@ -25,8 +25,8 @@ export interface DevServer {
   address: string;
   uiUrl: string | undefined;
   process: ChildProcess;
-  /** Stops the server and waits for it to exit. */
-  stop(): Promise<void>;
+  /** Stops the server (SIGTERM, then SIGKILL after `graceMs`, default 10 s) and waits for it to exit. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** A TCP port nobody listens on right now. */
@@ -79,10 +79,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     address,
     uiUrl: options.uiPort === undefined ? undefined : `http://localhost:${options.uiPort}`,
     process: child,
-    async stop() {
+    async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
     },

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Env } from '../config/env.js';
+import type { AirlockConfig } from '../config/index.js';
+import { createGrantSigner, signerOptions } from '../grants/sign.js';
+import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
 import type { ClusterConnection } from '../temporal/connection.js';
 
@@ -34,7 +37,14 @@ export interface CreateWorkerOptions {
   taskQueue: string;
   /** A pre-built workflow bundle; without it the workflows are bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
-  activities?: ActivityDeps;
+  /** The activities' dependencies: at least the grant signer. */
+  activities: ActivityDeps;
+  /**
+   * How long a shutdown may wait for in-flight tasks before `run()` gives up with
+   * `GracefulShutdownPeriodExpiredError` (default: as long as it takes). Set it
+   * when something must stop in time, like `npm start` on Ctrl-C.
+   */
+  shutdownForceTimeMs?: number;
 }
 
 /** Creates (does not run) a worker for Airlock's workflows and activities. */
@@ -45,6 +55,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.activities),
+    ...(options.shutdownForceTimeMs === undefined ? {} : { shutdownForceTime: options.shutdownForceTimeMs }),
   });
 }
 
@@ -61,6 +72,11 @@ export function slackClientFor(env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL
     timeout: 20_000,
     logLevel: LogLevel.ERROR,
   });
+}
+
+/** The activities' dependencies for a configuration: its Slack client and a signer of grants with `grantKeys`. */
+export function activityDepsFor(config: Pick<AirlockConfig, 'env' | 'file'>, grantKeys: GrantKeys): ActivityDeps {
+  return { slack: slackClientFor(config.env), signer: createGrantSigner(grantKeys, signerOptions(config.file.grants)) };
 }
 
 /** Connects the worker side to the cluster. */

@@ -1,13 +1,17 @@
 /** `npm run worker`: one worker process. Run as many as the load needs, on any machines. */
-import { parseEnv } from '../config/index.js';
+import { loadConfig } from '../config/index.js';
+import { grantKeysFor } from '../grants/keys.js';
 import { createLogger } from '../lib/logger.js';
 import { connectionOptions } from '../temporal/connection.js';
-import { connectWorker, createWorker, installTemporalLogging, slackClientFor } from './index.js';
-import { exitOnConfigError } from '../lib/exit.js';
+import { activityDepsFor, connectWorker, createWorker, installTemporalLogging } from './index.js';
+import { exitOnConfigError, exitOnConfigErrorAsync } from '../lib/exit.js';
 
-const env = exitOnConfigError(parseEnv);
+// The YAML file too: the grants the activities sign are configured there.
+const config = exitOnConfigError(() => loadConfig());
+const { env } = config;
 const logger = createLogger({ level: env.LOG_LEVEL, name: 'airlock-worker' });
 installTemporalLogging(logger);
+const grantKeys = await exitOnConfigErrorAsync(() => grantKeysFor(config));
 
 const connection = await connectWorker(connectionOptions(env));
 const bundlePath = process.env.AIRLOCK_WORKFLOW_BUNDLE;
@@ -16,10 +20,13 @@ const worker = await createWorker({
   namespace: env.TEMPORAL_NAMESPACE,
   taskQueue: env.AIRLOCK_TASK_QUEUE,
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
-  activities: { slack: slackClientFor(env) },
+  activities: activityDepsFor(config, grantKeys),
 });
 // The SDK's runtime already shuts the worker down on SIGINT and SIGTERM.
-logger.info({ taskQueue: env.AIRLOCK_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, address: env.TEMPORAL_ADDRESS }, 'worker started');
+logger.info(
+  { taskQueue: env.AIRLOCK_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, address: env.TEMPORAL_ADDRESS, grantKid: grantKeys.signing.kid },
+  'worker started',
+);
 await worker.run();
 await connection.close();
 logger.info('worker stopped');

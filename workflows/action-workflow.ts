@@ -4,19 +4,25 @@ import {
   ApplicationFailure,
   condition,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities, ExecutorFailureDetails } from '../activities/index.js';
-import type { ActionState, ActionStatus } from '../domain/action.js';
+import type { Activities, ExecutorFailureDetails, ExecutorPayload } from '../activities/index.js';
+import type { ActionState, ActionStatus, ActionVersion, Impact, Risk } from '../domain/action.js';
 import { applyDecision, currentVersion, refuseDecision } from '../domain/approval-rules.js';
+import type { DecisionInput } from '../domain/decision.js';
 import type { ActionInput } from '../domain/input.js';
 import { initialActionState } from '../domain/state.js';
 import { isSettled } from '../domain/status.js';
-import { cancelUpdate, decideUpdate, searchAttributes, settleUpdate, stateQuery } from './messages.js';
+import { cancelUpdate, decideUpdate, refreshCardSignal, searchAttributes, settleUpdate, stateQuery } from './messages.js';
 import { approvalNotifications } from './notifications.js';
 
 const CANCELLABLE: ReadonlySet<ActionStatus> = new Set(['assessing', 'awaiting_approval']);
+
+/** Attempts of the assessment activity (the preview call); the last one fails closed instead of throwing. */
+const ASSESS_ATTEMPTS = 3;
 
 /** The action's state, shared by the main flow, the message handlers and the notifications. */
 export interface ActionStore {
@@ -26,6 +32,8 @@ export interface ActionStore {
   setStatus(status: ActionStatus, patch?: Partial<ActionState>): void;
   /** Changes that do not show on the card (where the card is, say). */
   patch(patch: Partial<ActionState>): void;
+  /** Asks for the card to be rendered again, unchanged. */
+  refresh(): void;
 }
 
 function createStore(input: ActionInput): ActionStore & { replace(next: ActionState): void } {
@@ -62,6 +70,9 @@ function createStore(input: ActionInput): ActionStore & { replace(next: ActionSt
     patch(patch) {
       state = { ...state, ...patch };
     },
+    refresh() {
+      revision++;
+    },
     replace(next) {
       const statusChanged = next.status !== state.status;
       const riskChanged = next.risk.tier !== state.risk.tier || next.risk.score !== state.risk.score;
@@ -72,17 +83,59 @@ function createStore(input: ActionInput): ActionStore & { replace(next: ActionSt
   };
 }
 
+/** The body the tool's executor (and its preview) receives for one version. */
+function payloadOf(input: ActionInput, state: ActionState, version: Pick<ActionVersion, 'version' | 'parameters'>, approvers: string[]): ExecutorPayload {
+  return {
+    actionId: state.id,
+    agentId: state.agentId,
+    sessionId: state.sessionId,
+    tool: state.tool,
+    operation: state.operation,
+    environment: state.environment,
+    parameters: version.parameters,
+    resources: input.request.resources,
+    approvers,
+    version: version.version,
+  };
+}
+
+/** Scores one version through the assessment activity (preview included); the workflow itself never scores. */
+async function assessVersion(input: ActionInput, state: ActionState, version: number, parameters: Record<string, unknown>, claimed: Impact) {
+  const { assessAction } = proxyActivities<Activities>({
+    startToCloseTimeout: input.tool.executor.timeout + 5_000,
+    retry: { maximumAttempts: ASSESS_ATTEMPTS, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s' },
+  });
+  return assessAction({
+    context: { tool: input.tool, environment: input.environment, sensitivities: input.sensitivities, policy: input.policy },
+    parameters,
+    claimed,
+    action: payloadOf(input, state, { version, parameters }, []),
+    tier: state.risk.tier,
+    maxAttempts: ASSESS_ATTEMPTS,
+  });
+}
+
+function detailsOf(risk: Risk): string | undefined {
+  const preview = risk.preview;
+  if (!preview) return undefined;
+  return preview.status === 'ok'
+    ? `**Preview:** ${preview.summary ?? 'the tool answered without a summary'}`
+    : `**Preview unavailable:** ${preview.error ?? 'no answer'}`;
+}
+
 /**
- * One agent action: assess its blast radius, wait for the approvals its tier
- * needs (or expire), then execute it once through the tool's executor with
- * bounded retries. With Slack connected, the approval card, reminders,
- * escalation and owner messages run beside it and never hold it up.
- * Always completes with the action's final state.
+ * One agent action: take its assessment (made by the API, or by the preview
+ * activity), wait for the approvals its tier needs (or expire), then execute it
+ * once through the tool's executor with bounded retries. With Slack connected,
+ * the approval card, reminders, escalation and owner messages run beside it and
+ * never hold it up. Always completes with the action's final state.
  */
 export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
   const store = createStore(input);
+  let editing = false;
 
   setHandler(stateQuery, () => store.state);
+  setHandler(refreshCardSignal, () => store.refresh());
 
   // No timer here: the caller bounds its own wait, and an unbounded wait still
   // ends, because every non-settled status leads to a settled one.
@@ -93,14 +146,40 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
 
   setHandler(
     decideUpdate,
-    (d) => {
-      store.replace(applyDecision(input, store.state, d, new Date().toISOString()));
+    async (d: DecisionInput) => {
+      if (!d.edit) {
+        store.replace(applyDecision(input, store.state, d, new Date().toISOString()));
+        return store.state;
+      }
+      // An edit is previewed and scored on what it does before it can count;
+      // meanwhile other decisions wait (the validator refuses them).
+      editing = true;
+      try {
+        const previous = currentVersion(store.state);
+        const edit = await assessVersion(input, store.state, previous.version + 1, d.edit.parameters, d.edit.impact ?? previous.impact);
+        if (store.state.status !== 'awaiting_approval') {
+          throw ApplicationFailure.nonRetryable(`action ${store.state.id} is ${store.state.status}; it can no longer be decided`, 'NotAwaitingApproval');
+        }
+        store.replace(applyDecision(input, store.state, d, new Date().toISOString(), edit));
+      } finally {
+        editing = false;
+      }
+      const details = detailsOf(store.state.risk);
+      if (details) setCurrentDetails(details);
       return store.state;
     },
     {
       validator: (d) => {
+        if (editing) throw ApplicationFailure.nonRetryable('an edit of this action is being assessed; try again in a moment', 'EditInProgress');
         const refusal = refuseDecision(input, store.state, d);
-        if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+        if (refusal) {
+          throw ApplicationFailure.create({
+            message: refusal.message,
+            type: refusal.type,
+            nonRetryable: true,
+            details: refusal.details ? [refusal.details] : [],
+          });
+        }
       },
     },
   );
@@ -122,16 +201,34 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
     },
   );
 
+  if (input.tool.executor.previewUrl) await preview(input, store);
+
   let notifications: Promise<void> | undefined;
-  await decideAndExecute(input, store, () => {
-    if (input.slack) notifications = approvalNotifications(input, store);
-  });
+  if (store.state.status === 'assessing') {
+    await decideAndExecute(input, store, () => {
+      if (input.slack) notifications = approvalNotifications(input, store);
+    });
+  }
 
   // The card's last update and the owner's message go out before the run closes
   // (bounded by the Slack retry policy); then every waiting caller is answered.
   await notifications;
   await condition(allHandlersFinished);
   return store.state;
+}
+
+/** Version 1's preview: its risk replaces the API's fail-closed one; if even the activity fails, that one stands. */
+async function preview(input: ActionInput, store: ActionStore & { replace(next: ActionState): void }): Promise<void> {
+  const first = currentVersion(store.state);
+  try {
+    const { risk } = await assessVersion(input, store.state, first.version, first.parameters, first.impact);
+    // Cancelled while the preview ran: nothing more to assess.
+    if (store.state.status === 'assessing') store.replace({ ...store.state, risk });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+  }
+  const details = detailsOf(store.state.risk);
+  if (details) setCurrentDetails(details);
 }
 
 async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaitingApproval: () => void): Promise<void> {
@@ -152,6 +249,8 @@ async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaiti
     // The executor call aborts itself at `executor.timeout`; the margin only
     // covers a worker that died mid-call, which then counts as one attempt.
     startToCloseTimeout: executor.timeout + 5_000,
+    // The whole execution, retries and Retry-After waits included.
+    scheduleToCloseTimeout: executor.deadline,
     retry: {
       maximumAttempts: retry.maxAttempts,
       initialInterval: retry.initialInterval,
@@ -163,36 +262,34 @@ async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaiti
   const state = store.state;
   // Exactly the approved version executes: an approver's edit replaces the agent's parameters.
   const version = currentVersion(state);
+  const approvers = state.approvals.filter((a) => a.decision === 'approve' && a.version === version.version).map((a) => a.by);
   try {
     const outcome = await executeHttpTool({
       url: executor.url,
       timeoutMs: executor.timeout,
-      action: {
-        actionId: state.id,
-        agentId: state.agentId,
-        sessionId: state.sessionId,
-        tool: state.tool,
-        operation: state.operation,
-        environment: state.environment,
-        parameters: version.parameters,
-        resources: input.request.resources,
-        approvers: state.approvals.filter((a) => a.decision === 'approve' && a.version === version.version).map((a) => a.by),
-        version: version.version,
-      },
+      maxRetryDelayMs: retry.maximumInterval,
+      action: payloadOf(input, state, version, approvers),
+      grant: { tier: state.risk.tier, approvers },
     });
     store.setStatus('succeeded', { result: outcome.result, attempts: outcome.attempt });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
-    const cause = err.cause;
-    const details =
-      cause instanceof ApplicationFailure ? (cause.details?.[0] as ExecutorFailureDetails | undefined) : undefined;
-    store.setStatus('failed', {
-      attempts: details?.attempt ?? retry.maxAttempts,
-      error: {
-        code: cause instanceof ApplicationFailure && cause.type ? cause.type : 'ExecutorTimeout',
-        message: cause?.message ?? err.message,
-      },
-      ...(details?.result ? { result: details.result } : {}),
-    });
+    store.setStatus('failed', failureOf(err, retry.maxAttempts, executor.deadline));
   }
+}
+
+/** What the state says about a failed execution: the last executor answer, attempts, and why. */
+function failureOf(err: ActivityFailure, maxAttempts: number, deadlineMs: number): Partial<ActionState> {
+  // A deadline wraps the last attempt's failure, when there was one.
+  const deadline = err.cause instanceof TimeoutFailure ? err.cause : undefined;
+  const cause = deadline?.cause ?? err.cause;
+  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as ExecutorFailureDetails | undefined) : undefined;
+  const error = deadline
+    ? { code: 'ExecutorDeadline', message: `the execution did not finish within its deadline of ${deadlineMs} ms${cause ? ` (last: ${cause.message})` : ''}` }
+    : { code: cause instanceof ApplicationFailure && cause.type ? cause.type : 'ExecutorTimeout', message: cause?.message ?? err.message };
+  return {
+    attempts: details?.attempt ?? (deadline ? 0 : maxAttempts),
+    error,
+    ...(details?.result ? { result: details.result } : {}),
+  };
 }

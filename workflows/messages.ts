@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionState } from '../domain/action.js';
 import type { DecisionInput } from '../domain/decision.js';
 
@@ -31,6 +31,9 @@ export interface CancelArgs {
 
 /** Cancels an action that has not started executing; refused once it has. */
 export const cancelUpdate = defineUpdate<ActionState, [CancelArgs]>('cancel');
+
+/** Re-renders the approval card(s) from the current state (after a click on an out-of-date card, say). Nobody waits for it. */
+export const refreshCardSignal = defineSignal('refreshCard');
 
 /** Search attributes Airlock keeps current on every action, for the Temporal UI and `GET /v1/actions`. */
 export const searchAttributes = {

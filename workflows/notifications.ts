@@ -1,6 +1,6 @@
 import { condition, log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { eligibleApprovers } from '../domain/approval-rules.js';
+import { currentVersion, eligibleApprovers } from '../domain/approval-rules.js';
 import type { ActionInput } from '../domain/input.js';
 import { cardChannel } from '../domain/routing.js';
 import { isTerminal } from '../domain/status.js';
@@ -40,7 +40,26 @@ export async function approvalNotifications(input: ActionInput, store: ActionSto
     escalated,
   });
 
-  const cards: { channel: string; ts: string; escalated: boolean }[] = [];
+  /** A posted card, and the version its decision buttons decide (undefined: it has none). */
+  interface Card {
+    channel: string;
+    ts: string;
+    escalated: boolean;
+    buttons?: number;
+  }
+  const shown = (): number | undefined => (store.state.status === 'awaiting_approval' ? currentVersion(store.state).version : undefined);
+  const sent = (what: string, channel: string, result: { minimal?: string }) => {
+    if (result.minimal) log.warn('Slack refused the full card; the minimal card was sent', { what, channel, error: result.minimal });
+  };
+  // Posts the card (or its escalated copy) and records it, shown buttons and all.
+  const post = async (channel: string, escalated: boolean): Promise<Card> => {
+    const buttons = shown();
+    const posted = await slack.slackPostCard({ context: context(escalated), channel });
+    sent('post', channel, posted);
+    return { channel: posted.channel, ts: posted.ts, escalated, ...(buttons === undefined ? {} : { buttons }) };
+  };
+
+  const cards: Card[] = [];
   const channel = cardChannel(approvals, input.request, store.state.risk.tier);
   let synced = store.revision;
   if (!channel) {
@@ -48,8 +67,8 @@ export async function approvalNotifications(input: ActionInput, store: ActionSto
     log.warn('no Slack channel for this approval card', { tool: input.request.tool, tier: store.state.risk.tier });
   } else {
     try {
-      const posted = await slack.slackPostCard({ context: context(), channel });
-      cards.push({ ...posted, escalated: false });
+      const posted = await post(channel, false);
+      cards.push(posted);
       store.patch({ approvalCard: { channel: posted.channel, ts: posted.ts } });
     } catch (err) {
       store.patch({ approvalCard: { channel, error: reason(err) } });
@@ -78,8 +97,8 @@ export async function approvalNotifications(input: ActionInput, store: ActionSto
       (async () => {
         if (await condition(waiting, after)) return;
         try {
-          const copy = await slack.slackPostCard({ context: context(true), channel: escalationChannel });
-          cards.push({ ...copy, escalated: true });
+          const copy = await post(escalationChannel, true);
+          cards.push(copy);
           store.patch({ approvalCard: { ...store.state.approvalCard!, escalatedTo: copy.channel } });
         } catch (err) {
           log.warn('escalation not posted', { error: reason(err) });
@@ -88,25 +107,53 @@ export async function approvalNotifications(input: ActionInput, store: ActionSto
     );
   }
 
+  // A card whose update failed while its buttons decide a version that is no
+  // longer current must not stay as it is: while the action awaits approval a
+  // fresh card replaces it, and the old one loses its buttons if Slack lets it.
+  const replaceStale = async (index: number, card: Card): Promise<void> => {
+    if (card.buttons === undefined || card.buttons === shown()) return;
+    if (store.state.status === 'awaiting_approval') {
+      try {
+        const fresh = await post(card.channel, card.escalated);
+        cards[index] = fresh;
+        if (index === 0) store.patch({ approvalCard: { ...store.state.approvalCard!, channel: fresh.channel, ts: fresh.ts } });
+      } catch (err) {
+        log.warn('replacement card not posted', { channel: card.channel, error: reason(err) });
+      }
+    }
+    await slack
+      .slackRetireCard({ context: context(card.escalated), channel: card.channel, ts: card.ts })
+      .catch((err: unknown) => log.warn('out-of-date card keeps its buttons', { channel: card.channel, error: reason(err) }));
+  };
+
   // One writer per card, in order: every change after the post is rendered once.
   while (cards.length > 0) {
     await condition(() => store.revision > synced || isTerminal(store.state.status));
     if (store.revision > synced) {
       synced = store.revision;
-      for (const card of cards) {
-        await slack
-          .slackUpdateCard({ context: context(card.escalated), channel: card.channel, ts: card.ts })
-          .catch((err: unknown) => log.warn('approval card not updated', { channel: card.channel, error: reason(err) }));
+      for (const [index, card] of cards.entries()) {
+        const buttons = shown();
+        try {
+          sent('update', card.channel, await slack.slackUpdateCard({ context: context(card.escalated), channel: card.channel, ts: card.ts }));
+          cards[index] = { channel: card.channel, ts: card.ts, escalated: card.escalated, ...(buttons === undefined ? {} : { buttons }) };
+        } catch (err) {
+          log.warn('approval card not updated', { channel: card.channel, error: reason(err) });
+          await replaceStale(index, card);
+        }
       }
     }
     if (isTerminal(store.state.status) && synced === store.revision) break;
   }
   await Promise.all(background);
+  // Without a card the loop above never ran: the owner's message still waits for the outcome.
+  await condition(() => isTerminal(store.state.status));
 
   const final = store.state;
-  if (first && (final.status === 'succeeded' || final.status === 'failed')) {
+  // The card now in place (a replacement, perhaps) carries the result thread.
+  const main = cards[0];
+  if (main && (final.status === 'succeeded' || final.status === 'failed')) {
     await slack
-      .slackPostResult({ state: final, channel: first.channel, ts: first.ts })
+      .slackPostResult({ state: final, channel: main.channel, ts: main.ts })
       .catch((err: unknown) => log.warn('result not posted', { error: reason(err) }));
   }
   if (final.status === 'rejected' || final.status === 'failed') {

@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
@@ -12,52 +11,29 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { stringify } from 'safe-stable-stringify';
 import type { ActionRequest, ActionState, ActionStatus } from '../../domain/action.js';
 import type { AgentConfig } from '../../domain/config.js';
 import type { DecisionInput } from '../../domain/decision.js';
 import type { ActionInput } from '../../domain/input.js';
-import { assess } from '../../domain/assess.js';
 import { initialActionState } from '../../domain/state.js';
+import { isSettled } from '../../domain/status.js';
 import type { AirlockConfig } from '../../config/index.js';
 import type { actionWorkflow } from '../../workflows/action-workflow.js';
 import {
   ACTION_WORKFLOW_TYPE,
   cancelUpdate,
   decideUpdate,
+  refreshCardSignal,
   searchAttributes,
   settleUpdate,
   stateQuery,
   type CancelArgs,
 } from '../../workflows/messages.js';
 import { ApiError } from '../errors.js';
+import { workflowIdOf } from './ids.js';
+import { ActionPreparer } from './prepare.js';
 
-/** The workflow ID of an action: readable in the Temporal UI, with the agent in it. */
-export function workflowIdOf(actionId: string): string {
-  return `action-${actionId}`;
-}
-
-/** The agent an action id belongs to (action ids are `<agent>.<suffix>`). */
-export function agentOfActionId(actionId: string): string {
-  return actionId.slice(0, Math.max(0, actionId.indexOf('.')));
-}
-
-/**
- * Same agent and idempotency key, same action id, so a resubmission lands on the
- * same workflow; without a key every submission is new.
- */
-export function actionIdFor(agentId: string, idempotencyKey: string | undefined): string {
-  const suffix = idempotencyKey
-    ? createHash('sha256').update(`${agentId}\0${idempotencyKey}`).digest('hex').slice(0, 24)
-    : randomUUID().replaceAll('-', '').slice(0, 24);
-  return `${agentId}.${suffix}`;
-}
-
-/** SHA-256 of the request as canonical JSON, without its idempotency key. */
-export function requestHashOf(request: ActionRequest): string {
-  const { idempotencyKey: _ignored, ...rest } = request;
-  return createHash('sha256').update(stringify(rest) ?? '').digest('hex');
-}
+export { actionIdFor, agentOfActionId, requestHashOf, workflowIdOf } from './ids.js';
 
 /** One row of `GET /v1/actions`, read from Temporal visibility. */
 export interface ActionSummary {
@@ -82,6 +58,8 @@ export interface ActionFilter {
 
 /** How long a submission without `?wait` may take before it is answered with the accepted state. */
 const SUBMIT_GRACE_MS = 10_000;
+/** How often a resubmission that waits polls the action's state (a Query: nothing is written). */
+const POLL_MS = 200;
 
 function isDeadline(err: unknown): boolean {
   return (
@@ -92,20 +70,26 @@ function isDeadline(err: unknown): boolean {
   );
 }
 
-const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict'> = {
+const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict' | 'stale_version'> = {
   ApproverNotAllowed: 'forbidden',
   OwnerMayNotApprove: 'forbidden',
   AlreadyDecided: 'conflict',
   NotAwaitingApproval: 'conflict',
+  EditInProgress: 'conflict',
   TooLateToCancel: 'conflict',
+  StaleVersion: 'stale_version',
 };
 
 /** Everything the API does with actions, through the Temporal client. */
 export class ActionGateway {
+  readonly preparer: ActionPreparer;
+
   constructor(
     private readonly client: Client,
     private readonly config: AirlockConfig,
-  ) {}
+  ) {
+    this.preparer = new ActionPreparer(config);
+  }
 
   private handle(actionId: string): WorkflowHandle<typeof actionWorkflow> {
     return this.client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(actionId));
@@ -117,48 +101,38 @@ export class ActionGateway {
   }
 
   /**
-   * Starts the action's workflow (or finds the one already started for this
-   * idempotency key) and answers once it has settled or `waitMs` has passed.
+   * Starts the action's workflow and answers once it has settled or `waitMs`
+   * has passed. A resubmission (same idempotency key) is answered from the
+   * action's state without writing to its history; only a first submission
+   * goes through update-with-start.
    */
   async submit(agent: AgentConfig, request: ActionRequest, waitMs: number): Promise<ActionState> {
-    const tool = this.config.file.tools[request.tool];
-    if (!tool) {
-      throw new ApiError('invalid_request', `invalid request: tool: no tool named "${request.tool}" is configured`, [
-        { field: 'tool', message: `no tool named "${request.tool}" is configured` },
-      ]);
+    const input = this.preparer.prepare(agent, request, (id) => this.uiLink(id), workflowIdOf);
+    if (request.idempotencyKey !== undefined) {
+      const existing = await this.resubmission(input, waitMs);
+      if (existing) return existing;
     }
-    const actionId = actionIdFor(agent.id, request.idempotencyKey);
-    const workflowId = workflowIdOf(actionId);
-    const input: ActionInput = {
-      actionId,
-      agent: { id: agent.id, owner: agent.owner },
-      request,
-      requestHash: requestHashOf(request),
-      tool: { name: request.tool, ...tool },
-      policy: this.config.file.policy,
-      approvals: this.config.file.approvals,
-      temporalUiUrl: this.uiLink(workflowId),
-      slack: this.config.env.SLACK_BOT_TOKEN !== undefined,
-    };
-    // Only for the summary line: the workflow scores the action itself, with the same pure function.
-    const risk = assess(request, tool, this.config.file.policy);
-
+    const { risk } = input;
     const start = new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, {
-      workflowId,
+      workflowId: workflowIdOf(input.actionId),
       taskQueue: this.config.env.AIRLOCK_TASK_QUEUE,
       args: [input],
       // A running action is reused; a finished one is never started again, so
       // an idempotent resubmission can never execute twice.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // Read back by a resubmission before any worker has answered, to tell a reused key from a retry.
+      memo: { requestHash: input.requestHash },
       typedSearchAttributes: [
         { key: searchAttributes.agent, value: agent.id },
         { key: searchAttributes.tool, value: request.tool },
         { key: searchAttributes.environment, value: request.environment },
         { key: searchAttributes.status, value: 'assessing' },
       ],
-      staticSummary: `${request.tool} by ${agent.id} in ${request.environment} — ${risk.tier}, ${risk.score}`,
-      staticDetails: `**${request.operation}** on ${request.resources.map((r) => `${r.type}:${r.id}`).join(', ') || 'no declared resources'}\n\nSession ${request.sessionId}. Justification: ${request.justification}`,
+      staticSummary: `${request.tool} by ${agent.id} in ${request.environment} — ${
+        input.tool.executor.previewUrl ? 'awaiting preview' : `${risk.tier}, ${risk.score}`
+      }`,
+      staticDetails: `**${input.request.operation}** on ${request.resources.map((r) => `${r.type}:${r.id}`).join(', ') || 'no declared resources'}\n\nSession ${request.sessionId}. Justification: ${request.justification}`,
     });
 
     let state: ActionState;
@@ -173,21 +147,59 @@ export class ActionGateway {
       if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {
         // The action exists and has closed (before or while this update was
         // sent): its final state is the answer, and nothing is started again.
-        state = await this.get(actionId);
+        state = await this.get(input.actionId);
       } else if (isDeadline(err)) {
         state = await this.stateAfterTimeout(input);
       } else {
         throw err;
       }
     }
-    if (state.requestHash !== input.requestHash) {
+    return this.sameRequest(input, state.requestHash, state);
+  }
+
+  private sameRequest(input: ActionInput, requestHash: unknown, state: ActionState): ActionState {
+    if (requestHash !== undefined && requestHash !== input.requestHash) {
       throw new ApiError(
         'idempotency_conflict',
-        `idempotencyKey "${request.idempotencyKey}" was already used for a different action (${state.id})`,
-        { actionId: state.id },
+        `idempotencyKey "${input.request.idempotencyKey}" was already used for a different action (${input.actionId})`,
+        { actionId: input.actionId },
       );
     }
     return state;
+  }
+
+  /** An existing action for this key, read (never updated), polled until it settles or the wait ends. */
+  private async resubmission(input: ActionInput, waitMs: number): Promise<ActionState | undefined> {
+    const handle = this.handle(input.actionId);
+    const deadline = Date.now() + waitMs;
+    let description;
+    try {
+      description = await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+    const memo = description.memo as { requestHash?: unknown } | undefined;
+    this.sameRequest(input, memo?.requestHash, initialActionState(input, new Date().toISOString()));
+    for (;;) {
+      const state = await this.read(handle, description.status.name, input);
+      if (isSettled(state.status) || Date.now() + POLL_MS > deadline) return this.sameRequest(input, state.requestHash, state);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      description = await handle.describe();
+    }
+  }
+
+  /** The state of a described workflow: its result once completed, else a Query (the accepted state if no worker answers). */
+  private async read(handle: WorkflowHandle<typeof actionWorkflow>, status: string, input?: ActionInput): Promise<ActionState> {
+    // A completed run carries its final state as its result: no worker needed to read it.
+    if (status === 'COMPLETED') return handle.result();
+    if (!input) return handle.query(stateQuery);
+    try {
+      return await this.client.connection.withDeadline(Date.now() + 2_000, () => handle.query(stateQuery));
+    } catch (err) {
+      if (!isDeadline(err)) throw err;
+      return initialActionState(input, new Date().toISOString());
+    }
   }
 
   /**
@@ -197,18 +209,17 @@ export class ActionGateway {
   private async stateAfterTimeout(input: ActionInput): Promise<ActionState> {
     const handle = this.handle(input.actionId);
     const connection = this.client.connection;
+    let description;
     try {
-      await connection.withDeadline(Date.now() + 5_000, () => handle.describe());
+      description = await connection.withDeadline(Date.now() + 5_000, () => handle.describe());
     } catch (err) {
       throw new ApiError('temporal_unavailable', 'the action could not be recorded; retry with the same idempotencyKey', undefined, {
         cause: err,
       });
     }
-    try {
-      return await connection.withDeadline(Date.now() + 2_000, () => handle.query(stateQuery));
-    } catch {
-      return initialActionState(input, new Date().toISOString());
-    }
+    const memo = description.memo as { requestHash?: unknown } | undefined;
+    this.sameRequest(input, memo?.requestHash, initialActionState(input, new Date().toISOString()));
+    return this.read(handle, description.status.name, input);
   }
 
   /** The current state of an action; 404 when there is none. */
@@ -216,17 +227,19 @@ export class ActionGateway {
     const handle = this.handle(actionId);
     try {
       const description = await handle.describe();
-      // A completed run carries its final state as its result: no worker needed to read it.
-      if (description.status.name === 'COMPLETED') return await handle.result();
-      return await handle.query(stateQuery);
+      return await this.read(handle, description.status.name);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(actionId);
       throw err;
     }
   }
 
-  /** Records an operator's decision through the workflow's validated Update. */
+  /** Records a decision through the workflow's validated Update; an edit's parameters are checked like a submission's. */
   async decide(actionId: string, decision: DecisionInput): Promise<ActionState> {
+    if (decision.edit) {
+      const state = await this.get(actionId);
+      this.preparer.checkParameters(state.tool, decision.edit.parameters, 'edit.parameters');
+    }
     return this.update(actionId, () => this.handle(actionId).executeUpdate(decideUpdate, { args: [decision] }));
   }
 
@@ -235,13 +248,23 @@ export class ActionGateway {
     return this.update(actionId, () => this.handle(actionId).executeUpdate(cancelUpdate, { args: [args] }));
   }
 
+  /** Asks the action's workflow to render its approval card again (after a click on an out-of-date card). */
+  async refreshCard(actionId: string): Promise<void> {
+    try {
+      await this.handle(actionId).signal(refreshCardSignal);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+
   private async update(actionId: string, send: () => Promise<ActionState>): Promise<ActionState> {
     try {
       return await send();
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const code = REFUSAL_CODES[err.cause.type ?? ''];
-        if (code) throw new ApiError(code, err.cause.message, { reason: err.cause.type });
+        const extra = (err.cause.details?.[0] ?? {}) as Record<string, unknown>;
+        if (code) throw new ApiError(code, err.cause.message, { reason: err.cause.type, ...extra });
       }
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // Updates cannot reach a closed run; say what became of the action instead.

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ActionRequest, ActionStatus, PrincipalId, ToolName } from '../../domain/action.js';
+import { ActionId, ActionRequest, ActionStatus, PrincipalId, ToolName } from '../../domain/action.js';
 import { DecisionBody } from '../../domain/decision.js';
 import { matchesAny } from '../../domain/glob.js';
 import { principalOf, requireAgent, requireOperator, type Principal } from '../auth.js';
@@ -15,9 +15,7 @@ export const SubmitQuery = z.object({
 });
 
 /** Path of the routes about one action. */
-export const ActionParams = z.object({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}\.[0-9a-f]{24}$/, 'not an action id'),
-});
+export const ActionParams = z.object({ id: ActionId });
 
 /** Query of `GET /v1/actions`. */
 export const ListQuery = z.object({

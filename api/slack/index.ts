@@ -6,6 +6,7 @@ import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ActionGateway } from '../actions/gateway.js';
 import type { Identities } from '../identity.js';
+import { onlyListed } from './authorize.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
 import { boltLogger } from './logger.js';
@@ -64,7 +65,9 @@ export function createSlack(
     router = receiver.router as unknown as Router;
   }
 
-  const listenerDeps = { ...deps, logger: deps.logger.child({ component: 'slack' }) };
+  const listenerDeps = { ...deps, limits: config.file.limits, logger: deps.logger.child({ component: 'slack' }) };
+  // First of all: a request from a workspace or app not configured goes no further.
+  app.use(onlyListed({ teamIds: config.env.SLACK_TEAM_IDS, appIds: config.env.SLACK_APP_IDS }, listenerDeps.logger));
   registerActions(app, listenerDeps);
   registerViews(app, listenerDeps);
   app.error(async (err) => {

@@ -52,7 +52,7 @@ describe('submit API → workflow → executor', () => {
 
     const decided = await stack.call<ActionState>('POST', `/v1/actions/${id}/decision`, {
       key: KEYS.alice,
-      body: { decision: 'approve', reason: 'checked the segment' },
+      body: { decision: 'approve', version: 1, reason: 'checked the segment' },
     });
     assert.equal(decided.status, 200);
     assert.equal(decided.body.approvals[0]?.by, 'U0ALICE', 'an operator decides as its Slack identity');
@@ -69,7 +69,7 @@ describe('submit API → workflow → executor', () => {
     const { body } = await submit(REQUESTS.prodUpdate());
     const rejected = await stack.call<ActionState>('POST', `/v1/actions/${body.id}/decision`, {
       key: KEYS.bob,
-      body: { decision: 'reject', reason: 'wrong segment' },
+      body: { decision: 'reject', version: 1, reason: 'wrong segment' },
     });
     assert.equal(rejected.status, 200);
     assert.equal(rejected.body.status, 'rejected');
@@ -129,17 +129,22 @@ describe('submit API → workflow → executor', () => {
     assert.equal(stack.target.callsFor(res.body.id).length, 1);
   });
 
-  it('retries 429 and 408 and succeeds when the target recovers', async () => {
-    stack.target.respond('crm.contacts.read', (call, index) => {
+  it('retries 429 (waiting Retry-After, capped at maximumInterval) and 408, and succeeds when the target recovers', async () => {
+    stack.target.respond('crm.contacts.read', (call) => {
       if (call.body.sessionId !== 'flaky') return { status: 200 };
       const n = stack.target.callsTo('crm.contacts.read').filter((c) => c.body.sessionId === 'flaky').length;
-      void index;
-      return n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : n === 2 ? { status: 408 } : { status: 200, body: { ok: 'at last' } };
+      return n === 1 ? { status: 429, headers: { 'retry-after': '5' } } : n === 2 ? { status: 408 } : { status: 200, body: { ok: 'at last' } };
     });
     const res = await submit(REQUESTS.devRead({ sessionId: 'flaky' }));
     assert.equal(res.body.status, 'succeeded', JSON.stringify(res.body));
     assert.equal(res.body.attempts, 3);
-    assert.equal(stack.target.callsFor(res.body.id).length, 3);
+    const calls = stack.target.callsFor(res.body.id);
+    assert.equal(calls.length, 3);
+    // The test tools back off 50 ms at first, at most 200 ms (maximumInterval): the 429's
+    // Retry-After of 5 s is waited for, but only up to that cap.
+    const gap = calls[1]!.at - calls[0]!.at;
+    assert.ok(gap >= 180, `Retry-After honoured over the 50 ms backoff (gap ${gap} ms)`);
+    assert.ok(gap < 3_000, `Retry-After capped at maximumInterval, not 5 s (gap ${gap} ms)`);
   });
 
   it('lets the owning agent cancel an action awaiting approval, and refuses once it is over', async () => {
@@ -149,7 +154,7 @@ describe('submit API → workflow → executor', () => {
     assert.equal(cancelled.body.status, 'cancelled');
     assert.equal(cancelled.body.cancelledBy, 'agent:billing-agent');
 
-    const late = await stack.call('POST', `/v1/actions/${body.id}/decision`, { key: KEYS.alice, body: { decision: 'approve' } });
+    const late = await stack.call('POST', `/v1/actions/${body.id}/decision`, { key: KEYS.alice, body: { decision: 'approve', version: 1 } });
     assert.equal(late.status, 409);
     const again = await stack.call('POST', `/v1/actions/${body.id}/cancel`, { key: KEYS.billingAgent });
     assert.equal(again.status, 409);
@@ -166,7 +171,7 @@ describe('submit API → workflow → executor', () => {
     const { body } = await submit(REQUESTS.prodTransfer());
     assert.equal(body.risk.tier, 'critical');
     const decide = (key: string) =>
-      stack.call('POST', `/v1/actions/${body.id}/decision`, { key, body: { decision: 'approve' } });
+      stack.call('POST', `/v1/actions/${body.id}/decision`, { key, body: { decision: 'approve', version: 1 } });
 
     const bob = await decide(KEYS.bob);
     assert.equal(bob.status, 403, 'a reviewer may not approve a critical action');
@@ -188,7 +193,7 @@ describe('submit API → workflow → executor', () => {
     const { body } = await submit(REQUESTS.prodUpdate());
     const byAgent = await stack.call('POST', `/v1/actions/${body.id}/decision`, {
       key: KEYS.billingAgent,
-      body: { decision: 'approve' },
+      body: { decision: 'approve', version: 1 },
     });
     assert.equal(byAgent.status, 403);
     const otherAgent = await stack.call('GET', `/v1/actions/${body.id}`, { key: KEYS.supportAgent });
@@ -306,10 +311,10 @@ describe('bad input is answered 4xx naming the field, never 500', () => {
     assert.equal(badId.status, 400);
     assert.equal(badId.body.error.details[0].field, 'params.id');
     const { body } = await post(REQUESTS.prodUpdate(), KEYS.billingAgent, '?wait=5');
-    const noReason = await stack.call('POST', `/v1/actions/${body.id}/decision`, { key: KEYS.alice, body: { decision: 'reject' } });
+    const noReason = await stack.call('POST', `/v1/actions/${body.id}/decision`, { key: KEYS.alice, body: { decision: 'reject', version: 1 } });
     assert.equal(noReason.status, 400);
     assert.equal(noReason.body.error.details[0].field, 'reason');
-    const badDecision = await stack.call('POST', `/v1/actions/${body.id}/decision`, { key: KEYS.alice, body: { decision: 'maybe' } });
+    const badDecision = await stack.call('POST', `/v1/actions/${body.id}/decision`, { key: KEYS.alice, body: { decision: 'maybe', version: 1 } });
     assert.equal(badDecision.status, 400);
     assert.equal(badDecision.body.error.details[0].field, 'decision');
     const route = await stack.call('GET', '/v2/nothing', { key: KEYS.alice });
@@ -334,7 +339,9 @@ describe('Temporal unreachable', () => {
     const { call } = await import('../helpers/stack.js');
     const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 });
     const config = testConfig({ targetUrl: 'http://127.0.0.1:1', taskQueue: 'nowhere', temporalAddress: '127.0.0.1:1' });
-    const server = createApp({ config, client: new Client({ connection }), logger: createLogger({ level: 'silent' }) }).app.listen(0, '127.0.0.1');
+    const { testGrantKeys } = await import('../helpers/grants.js');
+    const deps = { config, client: new Client({ connection }), logger: createLogger({ level: 'silent' }), grantKeys: await testGrantKeys() };
+    const server = createApp(deps).app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;

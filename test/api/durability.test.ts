@@ -8,8 +8,12 @@ import type { ActionState } from '../../domain/action.js';
 import { freePort, startDevServer } from '../../temporal/dev-server.js';
 import { KEYS, REQUESTS } from '../helpers/config.js';
 import { ROOT, testEnv } from '../helpers/env.js';
+import { testGrantKeyFile } from '../helpers/grants.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { startCountingTarget } from '../helpers/target.js';
+
+// Worker processes sign with the key the test stacks publish.
+const grantKeyFile = await testGrantKeyFile();
 
 /** A real worker process (`dist/worker/main.js`), as operators run it. */
 function spawnWorker(stack: Stack): ChildProcess {
@@ -19,6 +23,8 @@ function spawnWorker(stack: Stack): ChildProcess {
       TEMPORAL_ADDRESS: testEnv.address,
       AIRLOCK_TASK_QUEUE: stack.taskQueue,
       AIRLOCK_WORKFLOW_BUNDLE: testEnv.bundlePath,
+      AIRLOCK_CONFIG: join(ROOT, 'airlock.yaml'),
+      AIRLOCK_SIGNING_KEY_FILE: grantKeyFile,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -56,7 +62,7 @@ describe('durability', () => {
 
     const decided = await stack.call<ActionState>('POST', `/v1/actions/${submitted.body.id}/decision`, {
       key: KEYS.alice,
-      body: { decision: 'approve' },
+      body: { decision: 'approve', version: 1 },
     });
     assert.equal(decided.status, 200);
     const done = await stack.waitFor(submitted.body.id, ['succeeded'], 30_000);
@@ -82,7 +88,7 @@ describe('durability', () => {
     assert.equal(stack.target.callsFor(submitted.body.id).length, 1);
   });
 
-  it('a worker killed mid-execution: the call is retried within maxAttempts, never more', async () => {
+  it('a worker killed mid-execution: the call is retried with the same Idempotency-Key, within maxAttempts, never more', async () => {
     const stack = await startStack({
       noWorker: true,
       executorTimeout: '1s',
@@ -102,7 +108,11 @@ describe('durability', () => {
     const done = await stack.waitFor(submitted.body.id, ['succeeded', 'failed'], 30_000);
     assert.equal(done.status, 'succeeded');
     assert.equal(done.attempts, 2);
-    assert.equal(stack.target.callsFor(submitted.body.id).length, 2);
+    const calls = stack.target.callsFor(submitted.body.id);
+    assert.equal(calls.length, 2);
+    // The target can only drop the repeat of a call it may have carried out if both carry one key.
+    assert.deepEqual(calls.map((c) => c.headers['idempotency-key']), [submitted.body.id, submitted.body.id]);
+    assert.deepEqual(calls.map((c) => c.headers['x-airlock-attempt']), ['1', '2']);
   });
 
   it('a Temporal server restarted on its SQLite file keeps every pending approval', async () => {
@@ -131,9 +141,9 @@ describe('durability', () => {
     for (const p of pending) assert.equal((await statusOf(second, p.id)).status, 'awaiting_approval');
 
     const [review, critical] = pending as [ActionState, ActionState];
-    await second.call('POST', `/v1/actions/${review.id}/decision`, { key: KEYS.bob, body: { decision: 'approve' } });
-    await second.call('POST', `/v1/actions/${critical.id}/decision`, { key: KEYS.alice, body: { decision: 'approve' } });
-    await second.call('POST', `/v1/actions/${critical.id}/decision`, { key: KEYS.carol, body: { decision: 'approve' } });
+    await second.call('POST', `/v1/actions/${review.id}/decision`, { key: KEYS.bob, body: { decision: 'approve', version: 1 } });
+    await second.call('POST', `/v1/actions/${critical.id}/decision`, { key: KEYS.alice, body: { decision: 'approve', version: 1 } });
+    await second.call('POST', `/v1/actions/${critical.id}/decision`, { key: KEYS.carol, body: { decision: 'approve', version: 1 } });
     for (const p of pending) {
       const done = await second.waitFor(p.id, ['succeeded']);
       assert.equal(done.attempts, 1);

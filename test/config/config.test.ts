@@ -40,7 +40,12 @@ describe('configuration', () => {
         edited((f) => {
           f.agents[0].keySha256 = 'demo-agent-key';
           f.tools['crm.contacts.read'].retry.initialInterval = 'soon';
-          f.tools['crm.contacts.read'].executor.url = 'ftp://example';
+          f.tools['crm.contacts.read'].executors.dev.url = 'ftp://example';
+          f.tools['crm.contacts.read'].operation = 'browse';
+          f.tools['crm.contacts.read'].impact.records = 'ids';
+          f.tools['payments.transfer'].executors = {};
+          f.grants.ttl = '10m';
+          f.resources[0].sensitivity = 'secret';
           f.policy.thresholds.critical = 10;
           f.approvals.timeout = '1 hour';
         }),
@@ -50,10 +55,27 @@ describe('configuration', () => {
     assert.deepEqual(fields.sort(), [
       'agents[0].keySha256',
       'approvals.timeout',
+      'grants.ttl',
       'policy.thresholds.critical',
-      'tools["crm.contacts.read"].executor.url',
+      'resources[0].sensitivity',
+      'tools["crm.contacts.read"].executors.dev.url',
+      'tools["crm.contacts.read"].impact.records',
+      'tools["crm.contacts.read"].operation',
       'tools["crm.contacts.read"].retry.initialInterval',
+      'tools["payments.transfer"].executors',
     ]);
+  });
+
+  it('a tool parameters schema that is not valid JSON Schema stops start-up naming the tool', () => {
+    const fields = issuesOf(() =>
+      parseConfigFile(edited((f) => (f.tools['payments.transfer'].parameters = { type: 'object', properties: { amount: { type: 'money' } } })), 'test.yaml'),
+    );
+    assert.deepEqual(fields, ['tools["payments.transfer"].parameters']);
+  });
+
+  it('an environment that is not one Airlock knows is refused as an executor key', () => {
+    const fields = issuesOf(() => parseConfigFile(edited((f) => (f.tools['payments.transfer'].executors.qa = f.tools['payments.transfer'].executors.prod)), 'test.yaml'));
+    assert.deepEqual(fields, ['tools["payments.transfer"].executors.qa']);
   });
 
   it('refuses duplicate ids and keys shared between principals', () => {

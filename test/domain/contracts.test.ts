@@ -41,9 +41,16 @@ describe('ActionRequest', () => {
 
 describe('DecisionBody', () => {
   it('a rejection needs a reason, an approval does not', () => {
-    assert.ok(DecisionBody.safeParse({ decision: 'approve' }).success);
-    assert.deepEqual(fieldsOf(DecisionBody.safeParse({ decision: 'reject' })), ['reason']);
-    assert.ok(DecisionBody.safeParse({ decision: 'reject', reason: 'too broad' }).success);
+    assert.ok(DecisionBody.safeParse({ decision: 'approve', version: 1 }).success);
+    assert.deepEqual(fieldsOf(DecisionBody.safeParse({ decision: 'reject', version: 1 })), ['reason']);
+    assert.ok(DecisionBody.safeParse({ decision: 'reject', version: 1, reason: 'too broad' }).success);
+  });
+
+  it('every decision names the version it decides; a reason is at most 2 000 characters', () => {
+    assert.deepEqual(fieldsOf(DecisionBody.safeParse({ decision: 'approve' })), ['version']);
+    assert.deepEqual(fieldsOf(DecisionBody.safeParse({ decision: 'approve', version: 0 })), ['version']);
+    assert.deepEqual(fieldsOf(DecisionBody.safeParse({ decision: 'approve', version: 1, paramsSha256: 'abc' })), ['paramsSha256']);
+    assert.deepEqual(fieldsOf(DecisionBody.safeParse({ decision: 'reject', version: 1, reason: 'x'.repeat(2001) })), ['reason']);
   });
 });
 

@@ -21,7 +21,7 @@ export function exampleYaml(): string {
 
 /** Changes a test makes to the shipped example before using it. */
 export interface TestConfigOptions {
-  /** Every tool's executor is pointed at `${targetUrl}/tools/<name>`. */
+  /** Every tool's executors are pointed at `${targetUrl}/tools/<name>` (previews at `…/<name>/preview`). */
   targetUrl: string;
   taskQueue: string;
   temporalAddress: string;
@@ -39,8 +39,11 @@ export interface TestConfigOptions {
 export function testConfig(options: TestConfigOptions): AirlockConfig {
   const file = parse(exampleYaml()) as Record<string, any>;
   for (const [name, tool] of Object.entries<Record<string, any>>(file.tools)) {
-    tool.executor.url = `${options.targetUrl}/tools/${name}`;
-    tool.executor.timeout = options.executorTimeout ?? '2s';
+    for (const executor of Object.values<Record<string, any>>(tool.executors)) {
+      executor.url = `${options.targetUrl}/tools/${name}`;
+      if (executor.previewUrl) executor.previewUrl = `${options.targetUrl}/tools/${name}/preview`;
+      executor.timeout = options.executorTimeout ?? '2s';
+    }
     tool.retry = options.retry ?? { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
   }
   file.approvals.timeout = options.approvalTimeout ?? '1h';
@@ -56,19 +59,19 @@ export function testConfig(options: TestConfigOptions): AirlockConfig {
 
 /** Requests that land in each tier under the example policy. */
 export const REQUESTS = {
-  /** dev, read, 10 records: auto. */
+  /** dev, read, 1 record: auto. */
   devRead: (extra: Partial<ActionRequest> = {}): ActionRequest => ({
     tool: 'crm.contacts.read',
     operation: 'read',
     environment: 'dev',
     resources: [{ type: 'contact', id: 'c-1' }],
     parameters: { ids: ['c-1'] },
-    impact: { records: 10 },
+    impact: { records: 1 },
     justification: 'look up the customer who wrote in',
     sessionId: 'session-1',
     ...extra,
   }),
-  /** prod, write, 200 records: review (one approval). */
+  /** prod, write, 200 records: review (one approval); the tool has a preview. */
   prodUpdate: (extra: Partial<ActionRequest> = {}): ActionRequest => ({
     tool: 'crm.contacts.update',
     operation: 'write',
@@ -86,7 +89,7 @@ export const REQUESTS = {
     operation: 'transfer',
     environment: 'prod',
     resources: [{ type: 'account', id: 'acct-9', sensitivity: 'confidential' }],
-    parameters: { from: 'acct-9', to: 'acct-1', amountUsd: 250_000 },
+    parameters: { from: 'acct-9', to: 'acct-1', amount: 250_000, currency: 'USD' },
     impact: { amountUsd: 250_000, reversible: false },
     justification: 'quarterly settlement',
     sessionId: 'session-1',

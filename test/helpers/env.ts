@@ -6,6 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createLogger } from '../../lib/logger.js';
 import { installTemporalLogging } from '../../worker/index.js';
+import { testSigner } from './grants.js';
 
 /** Repository root (tests run from dist/test/…). */
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -40,15 +41,15 @@ export async function testClient(address = testEnv.address): Promise<{ client: C
   return { client: new Client({ connection }), close: () => connection.close() };
 }
 
-/** An in-process worker on `taskQueue`, running until `stop()`. */
-export async function startTestWorker(taskQueue: string, address = testEnv.address, activities: ActivityDeps = {}) {
+/** An in-process worker on `taskQueue`, running until `stop()`; it signs grants with the test keys unless given a signer. */
+export async function startTestWorker(taskQueue: string, address = testEnv.address, activities: Partial<ActivityDeps> = {}) {
   installTemporalLogging(createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }));
   const connection = await NativeConnection.connect({ address });
   const worker = await Worker.create({
     connection,
     taskQueue,
     workflowBundle: { code: readFileSync(testEnv.bundlePath, 'utf8') },
-    activities: createActivities(activities),
+    activities: createActivities({ signer: await testSigner(), ...activities }),
   });
   const running = worker.run();
   return {

@@ -9,9 +9,101 @@ export interface SlackCall {
   args: Record<string, any>;
   token: string | undefined;
   at: number;
+  /** Why the stand-in refused the content (Block Kit limits), if it did. */
+  refused?: string[];
 }
 
-type Failure = { status: 500 } | { status: 429; retryAfter: number };
+type Failure = { status: 500 } | { status: 429; retryAfter: number } | { status: 200; error: string };
+
+// Slack's Block Kit limits, from its reference (not from Airlock's code, so a
+// mistake there is caught here). Slack counts characters; this counts UTF-8
+// bytes, as Airlock does, which is never fewer: the stand-in is the stricter.
+const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+
+function elementViolations(e: any, at: string): string[] {
+  const out: string[] = [];
+  const max = (value: unknown, limit: number, what: string) => {
+    if (bytes(value) > limit) out.push(`${at}.${what} is ${bytes(value)} bytes (at most ${limit})`);
+  };
+  max(e.action_id, 255, 'action_id');
+  if (e.type === 'button') {
+    max(e.text?.text, 75, 'text');
+    max(e.value, 2000, 'value');
+    max(e.url, 3000, 'url');
+  } else if (e.type === 'plain_text_input') {
+    max(e.initial_value, 3000, 'initial_value');
+    if (e.max_length !== undefined && e.max_length > 3000) out.push(`${at}.max_length is over 3000`);
+  }
+  return out;
+}
+
+/**
+ * Every way `blocks` break Slack's limits: at most `maxBlocks` blocks (50 in a
+ * message, 100 in a modal); header text 150; section text 3 000, at most 10
+ * fields of 2 000; context at most 10 elements of 3 000; actions at most 25
+ * elements, button text 75, value 2 000, url 3 000; input label 2 000 and
+ * initial value 3 000; ids 255; no empty text, no unknown block type.
+ */
+export function blockKitViolations(blocks: unknown, maxBlocks: number): string[] {
+  if (!Array.isArray(blocks)) return ['blocks is not an array'];
+  const out: string[] = blocks.length > maxBlocks ? [`${blocks.length} blocks (at most ${maxBlocks})`] : [];
+  blocks.forEach((b: any, i) => {
+    const at = `blocks[${i}]`;
+    const text = (t: any, limit: number, where: string) => {
+      if (!t) return;
+      if (bytes(t.text) === 0) out.push(`${where} is empty`);
+      if (bytes(t.text) > limit) out.push(`${where} is ${bytes(t.text)} bytes (at most ${limit})`);
+    };
+    if (bytes(b.block_id) > 255) out.push(`${at}.block_id is over 255 bytes`);
+    switch (b.type) {
+      case 'header':
+        if (b.text?.type !== 'plain_text') out.push(`${at}.text must be plain_text`);
+        text(b.text, 150, `${at}.text`);
+        break;
+      case 'section':
+        if (!b.text && !b.fields) out.push(`${at} has neither text nor fields`);
+        text(b.text, 3000, `${at}.text`);
+        if ((b.fields ?? []).length > 10) out.push(`${at} has more than 10 fields`);
+        (b.fields ?? []).forEach((f: any, j: number) => text(f, 2000, `${at}.fields[${j}]`));
+        if (b.accessory) out.push(...elementViolations(b.accessory, `${at}.accessory`));
+        break;
+      case 'context':
+        if ((b.elements ?? []).length > 10) out.push(`${at} has more than 10 elements`);
+        (b.elements ?? []).forEach((e: any, j: number) => text(e, 3000, `${at}.elements[${j}]`));
+        break;
+      case 'actions':
+        if ((b.elements ?? []).length > 25) out.push(`${at} has more than 25 elements`);
+        (b.elements ?? []).forEach((e: any, j: number) => out.push(...elementViolations(e, `${at}.elements[${j}]`)));
+        break;
+      case 'input':
+        text(b.label, 2000, `${at}.label`);
+        out.push(...elementViolations(b.element ?? {}, `${at}.element`));
+        break;
+      case 'divider':
+        break;
+      default:
+        out.push(`${at} has an unknown type ${String(b.type)}`);
+    }
+  });
+  return out;
+}
+
+/** What Slack would refuse in a message (`text` at most 40 000) or a modal (title, submit, close 24; `private_metadata` 3 000). */
+export function slackRefusal(method: string, args: Record<string, any>): { error: string; messages: string[] } | undefined {
+  if (method === 'views.open') {
+    const view = args.view ?? {};
+    const messages = blockKitViolations(view.blocks, 100);
+    for (const key of ['title', 'submit', 'close']) if (bytes(view[key]?.text) > 24) messages.push(`view.${key} is over 24 bytes`);
+    if (bytes(view.private_metadata) > 3000) messages.push(`view.private_metadata is ${bytes(view.private_metadata)} bytes (at most 3000)`);
+    if (bytes(view.callback_id) > 255) messages.push('view.callback_id is over 255 bytes');
+    // Slack answers a bad view with invalid_arguments, a bad message with invalid_blocks.
+    return messages.length > 0 ? { error: 'invalid_arguments', messages } : undefined;
+  }
+  if (bytes(args.text) > 40_000) return { error: 'msg_too_long', messages: [`text is ${bytes(args.text)} bytes`] };
+  if (args.blocks === undefined) return undefined;
+  const messages = blockKitViolations(args.blocks, 50);
+  return messages.length > 0 ? { error: 'invalid_blocks', messages } : undefined;
+}
 
 /**
  * A local stand-in for the Slack Web API (`SLACK_API_URL` points here). It
@@ -20,7 +112,7 @@ type Failure = { status: 500 } | { status: 429; retryAfter: number };
  */
 export async function startSlackStandIn() {
   const calls: SlackCall[] = [];
-  const failures = new Map<string, { failure: Failure; remaining: number }>();
+  const failures: { method: string; failure: Failure; remaining: number; where: (args: Record<string, any>) => boolean }[] = [];
   const groups = new Map<string, string[]>();
   let ts = 1_800_000_000;
 
@@ -42,12 +134,15 @@ export async function startSlackStandIn() {
           }
         }
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || undefined;
-      calls.push({ method, args, token, at: Date.now() });
+      const call: SlackCall = { method, args, token, at: Date.now() };
+      calls.push(call);
 
-      const failure = failures.get(method) ?? failures.get('*');
-      if (failure && failure.remaining !== 0) {
+      const failure = failures.find((f) => (f.method === method || f.method === '*') && f.remaining !== 0 && f.where(args));
+      if (failure) {
         failure.remaining--;
-        if (failure.failure.status === 429) {
+        if (failure.failure.status === 200) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: failure.failure.error }));
+        } else if (failure.failure.status === 429) {
           res.writeHead(429, { 'retry-after': String(failure.failure.retryAfter), 'content-type': 'application/json' });
           res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
         } else {
@@ -59,6 +154,16 @@ export async function startSlackStandIn() {
       const ok = (body: Record<string, unknown>) => {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, ...body }));
       };
+      if (['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open', 'views.update', 'views.push'].includes(method)) {
+        const refusal = slackRefusal(method, args);
+        if (refusal) {
+          call.refused = refusal.messages;
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ ok: false, error: refusal.error, response_metadata: { messages: refusal.messages } }));
+          return;
+        }
+      }
       switch (method) {
         case 'auth.test':
           return ok({ user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEAM', user: 'airlock' });
@@ -108,12 +213,18 @@ export async function startSlackStandIn() {
     callsOf(method: string, where: (c: SlackCall) => boolean = () => true) {
       return calls.filter((c) => c.method === method && where(c));
     },
-    /** Makes `method` ('*' for all) fail `times` times (-1: for good). */
-    fail(method: string, failure: Failure, times: number) {
-      failures.set(method, { failure, remaining: times });
+    /** Calls that broke Slack's limits (and were answered as Slack would). */
+    refusals: () => calls.filter((c) => c.refused),
+    /**
+     * Makes `method` ('*' for all) fail `times` times (-1: for good), only for
+     * calls whose arguments match `where`: 500, 429 with Retry-After, or an
+     * `ok: false` answer with a Slack error (HTTP 200, as Slack does).
+     */
+    fail(method: string, failure: Failure, times: number, where: (args: Record<string, any>) => boolean = () => true) {
+      failures.unshift({ method, failure, remaining: times, where });
     },
     recover() {
-      failures.clear();
+      failures.length = 0;
     },
     setGroup(id: string, members: string[]) {
       groups.set(id, members);
@@ -173,16 +284,22 @@ export async function sendInteraction(
   return { status: res.status, body: await res.text() };
 }
 
+/** The workspace and app a payload comes from; the test stack lists T0TEAM and A0AIRLOCK. */
+export interface PayloadOrigin {
+  team?: string;
+  app?: string;
+}
+
 /** A click on a card button, as Slack sends it. */
-export function buttonClick(user: string, actionId: string, value: string, card: { channel: string; ts: string }) {
+export function buttonClick(user: string, actionId: string, value: string, card: { channel: string; ts: string }, { team = 'T0TEAM', app = 'A0AIRLOCK' }: PayloadOrigin = {}) {
   return {
     type: 'block_actions',
-    user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
-    api_app_id: 'A0AIRLOCK',
+    user: { id: user, username: user.toLowerCase(), team_id: team },
+    api_app_id: app,
     token: 'verification-token-unused',
     container: { type: 'message', message_ts: card.ts, channel_id: card.channel, is_ephemeral: false },
     trigger_id: `trigger-${Date.now()}`,
-    team: { id: 'T0TEAM', domain: 'example' },
+    team: { id: team, domain: 'example' },
     channel: { id: card.channel, name: 'approvals' },
     message: { type: 'message', ts: card.ts, text: 'card' },
     response_url: 'http://127.0.0.1:9/unused',
@@ -200,17 +317,23 @@ export function buttonClick(user: string, actionId: string, value: string, card:
 }
 
 /** A modal submission, as Slack sends it. */
-export function viewSubmission(user: string, callbackId: string, privateMetadata: string, values: Record<string, Record<string, unknown>>) {
+export function viewSubmission(
+  user: string,
+  callbackId: string,
+  privateMetadata: string,
+  values: Record<string, Record<string, unknown>>,
+  { team = 'T0TEAM', app = 'A0AIRLOCK' }: PayloadOrigin = {},
+) {
   return {
     type: 'view_submission',
-    team: { id: 'T0TEAM', domain: 'example' },
-    user: { id: user, username: user.toLowerCase(), team_id: 'T0TEAM' },
-    api_app_id: 'A0AIRLOCK',
+    team: { id: team, domain: 'example' },
+    user: { id: user, username: user.toLowerCase(), team_id: team },
+    api_app_id: app,
     token: 'verification-token-unused',
     trigger_id: `trigger-${Date.now()}`,
     view: {
       id: 'V0VIEW',
-      team_id: 'T0TEAM',
+      team_id: team,
       type: 'modal',
       callback_id: callbackId,
       private_metadata: privateMetadata,
@@ -220,7 +343,7 @@ export function viewSubmission(user: string, callbackId: string, privateMetadata
       title: { type: 'plain_text', text: 'x' },
       close: null,
       submit: null,
-      app_id: 'A0AIRLOCK',
+      app_id: app,
       bot_id: 'BBOT',
       root_view_id: 'V0VIEW',
       previous_view_id: null,

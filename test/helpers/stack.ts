@@ -9,7 +9,9 @@ import type { ActionState, ActionStatus } from '../../domain/action.js';
 import { KEYS, testConfig, type TestConfigOptions } from './config.js';
 import { startCountingTarget, type CountingTarget } from './target.js';
 import { SIGNING_SECRET, type SlackStandIn } from './slack.js';
-import { slackClientFor } from '../../worker/index.js';
+import { activityDepsFor } from '../../worker/index.js';
+import type { GrantKeys } from '../../grants/keys.js';
+import { testGrantKeys } from './grants.js';
 
 /** The answer of one API call. */
 export interface ApiAnswer<T = any> {
@@ -47,6 +49,8 @@ export type StackOptions = Partial<Omit<TestConfigOptions, 'targetUrl' | 'taskQu
   slack?: SlackStandIn;
   /** Keep the API's log lines (at debug level) in `stack.logs`. */
   captureLogs?: boolean;
+  /** The grant keys the worker signs with and the API publishes; the test process's own by default. */
+  grantKeys?: GrantKeys;
 };
 
 /** The API, a worker and a counting target on one fresh task queue: Airlock as a test sees it. */
@@ -56,19 +60,27 @@ export async function startStack(options: StackOptions = {}) {
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('stack');
   const temporalAddress = options.temporalAddress ?? testEnv.address;
   const slackEnv: Record<string, string> = options.slack
-    ? { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: options.slack.apiUrl }
+    ? {
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: options.slack.apiUrl,
+        // The team and app the stand-in's payloads come from (test/helpers/slack.ts).
+        SLACK_TEAM_IDS: 'T0TEAM',
+        SLACK_APP_IDS: 'A0AIRLOCK',
+      }
     : {};
   const config: AirlockConfig = testConfig({ ...options, env: { ...slackEnv, ...options.env }, targetUrl: target.url, taskQueue, temporalAddress });
+  const grantKeys = options.grantKeys ?? (await testGrantKeys());
   const worker = options.noWorker
     ? undefined
-    : await startTestWorker(taskQueue, temporalAddress, { slack: slackClientFor(config.env) });
+    : await startTestWorker(taskQueue, temporalAddress, activityDepsFor(config, grantKeys));
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
   const logs: string[] = [];
   const logger = options.captureLogs
     ? createLogger({ level: 'debug' }, { write: (line: string) => void logs.push(line) })
     : createLogger({ level: 'silent' });
-  const airlock = createApp({ config, client, logger });
+  const airlock = createApp({ config, client, logger, grantKeys });
   const server: Server = airlock.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   await airlock.slack?.start();

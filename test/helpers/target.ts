@@ -4,6 +4,10 @@ import type { AddressInfo } from 'node:net';
 /** One call the target received. */
 export interface TargetCall {
   tool: string;
+  /** `preview` for calls to `/tools/<name>/preview`. */
+  mode: 'execute' | 'preview';
+  /** When it arrived (ms since the epoch). */
+  at: number;
   headers: IncomingHttpHeaders;
   body: Record<string, unknown>;
 }
@@ -26,15 +30,19 @@ export type Responder = (call: TargetCall, index: number) => TargetAnswer;
 export async function startCountingTarget() {
   const calls: TargetCall[] = [];
   const responders = new Map<string, Responder>();
+  const previewResponders = new Map<string, Responder>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const tool = /^\/tools\/(.+)$/.exec(req.url ?? '')?.[1] ?? '';
-      const call: TargetCall = { tool, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') };
-      const index = calls.filter((c) => c.tool === tool).length;
+      const match = /^\/tools\/([^/]+)(\/preview)?$/.exec(req.url ?? '');
+      const tool = match?.[1] ?? '';
+      const mode = match?.[2] ? 'preview' : 'execute';
+      const call: TargetCall = { tool, mode, at: Date.now(), headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') };
+      const index = calls.filter((c) => c.tool === tool && c.mode === mode).length;
       calls.push(call);
-      const answer: TargetAnswer = (responders.get(tool) ?? (() => ({ status: 200, body: { ok: true } })))(call, index);
+      const responder = (mode === 'preview' ? previewResponders : responders).get(tool);
+      const answer: TargetAnswer = (responder ?? (() => ({ status: 200, body: mode === 'preview' ? {} : { ok: true } })))(call, index);
       setTimeout(() => {
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         res.end(JSON.stringify(answer.body ?? {}));
@@ -51,12 +59,20 @@ export async function startCountingTarget() {
     respond(tool: string, responder: Responder) {
       responders.set(tool, responder);
     },
-    /** Calls received, for one tool or one action. */
+    /** Sets how preview calls to `tool` are answered (default: 200 `{}`). */
+    respondPreview(tool: string, responder: Responder) {
+      previewResponders.set(tool, responder);
+    },
+    /** Executions received, for one tool or one action. */
     callsTo(tool: string, actionId?: string) {
-      return calls.filter((c) => c.tool === tool && (actionId === undefined || c.body.actionId === actionId));
+      return calls.filter((c) => c.mode === 'execute' && c.tool === tool && (actionId === undefined || c.body.actionId === actionId));
     },
     callsFor(actionId: string) {
-      return calls.filter((c) => c.body.actionId === actionId);
+      return calls.filter((c) => c.mode === 'execute' && c.body.actionId === actionId);
+    },
+    /** Preview calls received for one action. */
+    previewsFor(actionId: string) {
+      return calls.filter((c) => c.mode === 'preview' && c.body.actionId === actionId);
     },
     close: () => new Promise<void>((r) => {
       server.closeAllConnections();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ActionState } from '../../domain/action.js';
-import { SLACK_IDS } from '../../slack/ids.js';
+import { currentVersion } from '../../domain/approval-rules.js';
+import { encodeCardRef, encodeModalMetadata, SLACK_IDS, type CardRef } from '../../slack/ids.js';
 import { KEYS, REQUESTS } from '../helpers/config.js';
 import { buttonClick, sendInteraction, slackSignature, startSlackStandIn, viewSubmission, type SlackStandIn } from '../helpers/slack.js';
 import { eventually, startStack, type Stack, type StackOptions } from '../helpers/stack.js';
@@ -32,6 +33,15 @@ function about(slack: SlackStandIn, actionId: string) {
   };
 }
 
+/** What the card's buttons name: the action's current version, as the card shows it. */
+function cardRef(state: ActionState): CardRef {
+  const { version, paramsSha256 } = currentVersion(state);
+  return { actionId: state.id, version, paramsSha256 };
+}
+
+/** A decision button's value for the action's current version. */
+const refOf = (state: ActionState) => encodeCardRef(cardRef(state));
+
 async function submit(stack: Stack, body: unknown, key: string = KEYS.billingAgent): Promise<ActionState> {
   const res = await stack.call<ActionState>('POST', '/v1/actions?wait=10', { key, body });
   assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -47,8 +57,8 @@ async function cardOf(stack: Stack, id: string): Promise<{ channel: string; ts: 
   }, 10_000, 'the approval card');
 }
 
-async function click(stack: Stack, user: string, actionId: string, id: string, card: { channel: string; ts: string }) {
-  const res = await sendInteraction(stack.url, buttonClick(user, actionId, id, card));
+async function click(stack: Stack, user: string, actionId: string, value: string, card: { channel: string; ts: string }) {
+  const res = await sendInteraction(stack.url, buttonClick(user, actionId, value, card));
   assert.equal(res.status, 200, 'every click is acknowledged');
 }
 
@@ -106,7 +116,7 @@ describe('Slack approvals', () => {
   it('approve → executed once; the card shows who approved and loses its buttons; the result goes in the thread', async () => {
     const state = await submit(stack, REQUESTS.prodUpdate());
     const card = await cardOf(stack, state.id);
-    await click(stack, 'U0BOB', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0BOB', SLACK_IDS.approve, refOf(state), card);
     const done = await stack.waitFor(state.id, ['succeeded']);
     assert.equal(done.approvals[0]?.by, 'U0BOB');
     assert.equal(done.approvals[0]?.via, 'slack');
@@ -122,7 +132,7 @@ describe('Slack approvals', () => {
   it('reject asks for a reason in a modal; the reason reaches the agent, the card and the owner', async () => {
     const state = await submit(stack, REQUESTS.prodUpdate());
     const card = await cardOf(stack, state.id);
-    await click(stack, 'U0ALICE', SLACK_IDS.reject, state.id, card);
+    await click(stack, 'U0ALICE', SLACK_IDS.reject, refOf(state), card);
     const opened = await eventually(async () => slack.callsOf('views.open', (c) => JSON.stringify(c.args.view).includes(state.id)).at(0));
     assert.equal(opened.args.view.callback_id, SLACK_IDS.rejectView);
 
@@ -150,12 +160,12 @@ describe('Slack approvals', () => {
   it('critical needs two people: one approval shows on the card, the same person twice is refused', async () => {
     const state = await submit(stack, REQUESTS.prodTransfer());
     const card = await cardOf(stack, state.id);
-    await click(stack, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, refOf(state), card);
     await eventually(async () => (/1 of 2 approvals — <@U0ALICE>/.test(about(slack, state.id).lastUpdateText()) ? true : undefined));
-    await click(stack, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, refOf(state), card);
     await ephemeralTo(slack, 'U0ALICE', /already decided/);
     assert.equal(stack.target.callsFor(state.id).length, 0);
-    await click(stack, 'U0CAROL', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0CAROL', SLACK_IDS.approve, refOf(state), card);
     const done = await stack.waitFor(state.id, ['succeeded']);
     assert.deepEqual(done.approvals.map((a) => a.by), ['U0ALICE', 'U0CAROL']);
     assert.equal(stack.target.callsFor(state.id).length, 1);
@@ -164,11 +174,11 @@ describe('Slack approvals', () => {
   it('refuses the owner, people not allowed, and clicks on a decided card, each privately and without change', async () => {
     const state = await submit(stack, REQUESTS.prodTransfer());
     const card = await cardOf(stack, state.id);
-    await click(stack, 'U0DAVE', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0DAVE', SLACK_IDS.approve, refOf(state), card);
     await ephemeralTo(slack, 'U0DAVE', /owns agent billing-agent/);
-    await click(stack, 'U0MALLORY', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0MALLORY', SLACK_IDS.approve, refOf(state), card);
     await ephemeralTo(slack, 'U0MALLORY', /may not decide critical/);
-    await click(stack, 'U0BOB', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0BOB', SLACK_IDS.approve, refOf(state), card);
     await ephemeralTo(slack, 'U0BOB', /may not decide critical/);
     const unchanged = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
     assert.deepEqual(unchanged.approvals, []);
@@ -177,7 +187,7 @@ describe('Slack approvals', () => {
     await stack.call('POST', `/v1/actions/${state.id}/cancel`, { key: KEYS.billingAgent });
     await stack.waitFor(state.id, ['cancelled']);
     await eventually(async () => (/Cancelled by the agent/.test(about(slack, state.id).lastUpdateText()) ? true : undefined));
-    await click(stack, 'U0CAROL', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0CAROL', SLACK_IDS.approve, refOf(state), card);
     await ephemeralTo(slack, 'U0CAROL', /cancelled; it can no longer/);
     assert.equal(stack.target.callsFor(state.id).length, 0);
   });
@@ -185,7 +195,7 @@ describe('Slack approvals', () => {
   it('a Slack retry of the same click and a double click record one decision', async () => {
     const state = await submit(stack, REQUESTS.prodTransfer());
     const card = await cardOf(stack, state.id);
-    const payload = buttonClick('U0CAROL', SLACK_IDS.approve, state.id, card);
+    const payload = buttonClick('U0CAROL', SLACK_IDS.approve, refOf(state), card);
     const [a, b] = await Promise.all([sendInteraction(stack.url, payload), sendInteraction(stack.url, payload)]);
     assert.equal(a.status, 200);
     assert.equal(b.status, 200);
@@ -200,7 +210,7 @@ describe('Slack approvals', () => {
   it('a forged signature or a timestamp older than 5 minutes gets 401 and changes nothing', async () => {
     const state = await submit(stack, REQUESTS.prodUpdate());
     const card = await cardOf(stack, state.id);
-    const payload = buttonClick('U0ALICE', SLACK_IDS.approve, state.id, card);
+    const payload = buttonClick('U0ALICE', SLACK_IDS.approve, refOf(state), card);
     const forged = await sendInteraction(stack.url, payload, { secret: 'not-the-secret' });
     assert.equal(forged.status, 401);
     const old = Math.floor(Date.now() / 1000) - 6 * 60;
@@ -218,7 +228,7 @@ describe('Slack approvals', () => {
   it('edit & approve: the edited version is re-scored, shown to the agent, and is exactly what executes', async () => {
     const state = await submit(stack, REQUESTS.prodUpdate());
     const card = await cardOf(stack, state.id);
-    await click(stack, 'U0ALICE', SLACK_IDS.edit, state.id, card);
+    await click(stack, 'U0ALICE', SLACK_IDS.edit, refOf(state), card);
     const opened = await eventually(async () =>
       slack.callsOf('views.open', (c) => c.args.view.callback_id === SLACK_IDS.editView && JSON.stringify(c.args.view).includes(state.id)).at(0),
     );
@@ -252,7 +262,7 @@ describe('Slack approvals', () => {
   it('an edit that raises the tier needs that tier’s approvals', async () => {
     const state = await submit(stack, REQUESTS.prodUpdate());
     const card = await cardOf(stack, state.id);
-    const meta = JSON.stringify({ actionId: state.id, channel: card.channel, ts: card.ts });
+    const meta = encodeModalMetadata({ ...cardRef(state), channel: card.channel, ts: card.ts });
     await sendInteraction(
       stack.url,
       viewSubmission('U0BOB', SLACK_IDS.editView, meta, {
@@ -267,8 +277,9 @@ describe('Slack approvals', () => {
     assert.equal(raised.risk.tier, 'critical');
     assert.equal(raised.status, 'awaiting_approval');
     assert.deepEqual(raised.approvals, [], 'bob reviews, he cannot approve critical');
-    await click(stack, 'U0ALICE', SLACK_IDS.approve, state.id, card);
-    await click(stack, 'U0CAROL', SLACK_IDS.approve, state.id, card);
+    // The card now shows version 2, and so do its buttons.
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, refOf(raised), card);
+    await click(stack, 'U0CAROL', SLACK_IDS.approve, refOf(raised), card);
     const done = await stack.waitFor(state.id, ['succeeded']);
     // The two clicks race; what matters is who and on which version.
     assert.deepEqual(done.approvals.map((a) => `${a.by}@v${a.version}`).sort(), ['U0ALICE@v2', 'U0CAROL@v2']);
@@ -279,7 +290,7 @@ describe('Slack approvals', () => {
     stack.target.respond('crm.contacts.update', (call) => (call.body.sessionId === 'will-fail' ? { status: 422, body: { error: 'segment locked' } } : { status: 200 }));
     const state = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'will-fail' }));
     const card = await cardOf(stack, state.id);
-    await click(stack, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, refOf(state), card);
     const failed = await stack.waitFor(state.id, ['failed']);
     assert.equal(failed.attempts, 1);
     await eventually(async () => slack.callsOf('chat.postMessage', (c) => c.args.thread_ts === card.ts && /Execution failed after 1 attempt: executor refused the action with 422/.test(c.args.text)).at(0));
@@ -287,12 +298,129 @@ describe('Slack approvals', () => {
     await eventually(async () => (/execution failed/.test(about(slack, state.id).lastUpdateText()) ? true : undefined));
   });
 
+  it('a click on an out-of-date card is refused privately, and the card is refreshed to the current version', async () => {
+    const state = await submit(stack, REQUESTS.prodTransfer({ sessionId: 'stale-click' }));
+    const card = await cardOf(stack, state.id);
+    const edit = { from: 'acct-9', to: 'acct-1', amount: 240_000, currency: 'USD' };
+    const edited = await stack.call<ActionState>('POST', `/v1/actions/${state.id}/decision`, {
+      key: KEYS.alice,
+      body: { decision: 'approve', version: 1, edit: { parameters: edit } },
+    });
+    assert.equal(edited.status, 200, JSON.stringify(edited.body));
+    const v2 = await eventually(async () => {
+      const s = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+      return s.versions.length === 2 && s.status === 'awaiting_approval' ? s : undefined;
+    });
+    await eventually(async () => (about(slack, state.id).lastUpdateText().includes(refOf(v2).replaceAll('"', '\\"')) ? true : undefined), 10_000, 'the card at v2');
+    const updates = about(slack, state.id).updates().length;
+
+    // Carol still has version 1 on her screen: approve and reject both say so, and change nothing.
+    await click(stack, 'U0CAROL', SLACK_IDS.approve, refOf(state), card);
+    await ephemeralTo(slack, 'U0CAROL', /^:arrows_counterclockwise: This card is out of date; the current version is v2\./);
+    await click(stack, 'U0CAROL', SLACK_IDS.reject, refOf(state), card);
+    await eventually(async () => (slack.callsOf('chat.postEphemeral', (c) => c.args.user === 'U0CAROL' && /out of date/.test(c.args.text)).length >= 2 ? true : undefined));
+    assert.equal(slack.callsOf('views.open', (c) => JSON.stringify(c.args.view).includes(state.id)).length, 0, 'no modal for an old version');
+    const refreshed = await eventually(async () => {
+      const later = about(slack, state.id).updates().slice(updates);
+      return later.length >= 1 ? later : undefined;
+    }, 10_000, 'the card refreshed');
+    assert.ok(JSON.stringify(refreshed[0]!.args.blocks).includes(refOf(v2).replaceAll('"', '\\"')), 'the refreshed card names v2');
+    const unchanged = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+    assert.deepEqual(unchanged.approvals.map((a) => `${a.by}@v${a.version}`), ['U0ALICE@v2']);
+
+    await click(stack, 'U0CAROL', SLACK_IDS.approve, refOf(v2), card);
+    const done = await stack.waitFor(state.id, ['succeeded']);
+    assert.deepEqual(stack.target.callsFor(state.id)[0]!.body.parameters, edit);
+    assert.equal(done.approvals.at(-1)?.paramsSha256, currentVersion(v2).paramsSha256);
+  });
+
+  it('a button or form that does not name an action in the id format is refused privately and never reaches Temporal', async () => {
+    const state = await submit(stack, REQUESTS.prodUpdate());
+    const card = await cardOf(stack, state.id);
+    const forged = [state.id, 'not json', encodeCardRef({ ...cardRef(state), actionId: 'billing-agent.0123' }), JSON.stringify({ ...cardRef(state), actionId: '../x.0123456789abcdef01234567' })];
+    for (const value of forged) await click(stack, 'U0ALICE', SLACK_IDS.approve, value, card);
+    await click(stack, 'U0ALICE', SLACK_IDS.edit, 'x'.repeat(1999), card);
+    await eventually(async () => (slack.callsOf('chat.postEphemeral', (c) => c.args.user === 'U0ALICE' && /does not name an Airlock action/.test(c.args.text)).length >= 5 ? true : undefined));
+    const reject = await sendInteraction(
+      stack.url,
+      viewSubmission('U0ALICE', SLACK_IDS.rejectView, JSON.stringify({ actionId: state.id }), {
+        [SLACK_IDS.reasonBlock]: { [SLACK_IDS.reasonInput]: { type: 'plain_text_input', value: 'no' } },
+      }),
+    );
+    assert.match(reject.body, /does not name an Airlock action/);
+    const now = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+    assert.deepEqual(now.approvals, []);
+    assert.equal(now.status, 'awaiting_approval');
+  });
+
+  it('a 100 000-character reason, and an edit too large or too deep, are refused in the modal; nothing is stored', async () => {
+    const state = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'too-much' }));
+    const card = await cardOf(stack, state.id);
+    const meta = encodeModalMetadata({ ...cardRef(state), channel: card.channel, ts: card.ts });
+    const reason = (value: string) => ({ [SLACK_IDS.reasonBlock]: { [SLACK_IDS.reasonInput]: { type: 'plain_text_input', value } } });
+    const long = await sendInteraction(stack.url, viewSubmission('U0ALICE', SLACK_IDS.rejectView, meta, reason('x'.repeat(100_000))));
+    assert.equal(long.status, 200);
+    assert.match(long.body, /"response_action":"errors"/);
+    assert.match(long.body, /At most 2 000 characters/);
+
+    const parameters = (value: string) => ({ [SLACK_IDS.parametersBlock]: { [SLACK_IDS.parametersInput]: { type: 'plain_text_input', value } } });
+    const large = JSON.stringify({ set: { note: 'x'.repeat(stack.config.file.limits.parametersBytes) }, where: {} });
+    const deep = `{"set":${'{"a":'.repeat(64)}1${'}'.repeat(64)},"where":{}}`;
+    const huge = JSON.stringify({ set: { note: 'x'.repeat(3 * 1024 * 1024) }, where: {} });
+    for (const [what, value, error] of [
+      ['larger than limits.parametersBytes', large, /larger than 65536 bytes/],
+      ['deeper than 64 levels', deep, /nested deeper than 64 levels/],
+      ['3 MiB', huge, /larger than 65536 bytes/],
+    ] as const) {
+      const res = await sendInteraction(stack.url, viewSubmission('U0ALICE', SLACK_IDS.editView, meta, parameters(value)));
+      assert.equal(res.status, 200, what);
+      assert.match(res.body, /"response_action":"errors"/, what);
+      assert.match(res.body, error, what);
+    }
+    // Just within the depth limit is accepted: the cap is the API's, not lower.
+    const ok = await sendInteraction(
+      stack.url,
+      viewSubmission('U0ALICE', SLACK_IDS.editView, meta, parameters(`{"set":${'{"a":'.repeat(62)}1${'}'.repeat(62)},"where":{}}`)),
+    );
+    assert.doesNotMatch(ok.body, /response_action/);
+    const done = await stack.waitFor(state.id, ['succeeded']);
+    assert.equal(done.versions.length, 2, 'only the edit within the limits became a version');
+    assert.ok(done.approvals.every((a) => a.decision === 'approve' && a.reason === undefined), 'no reason was stored');
+  });
+
+  it('a request from a Slack team or app that is not configured is acknowledged and changes nothing', async () => {
+    const state = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'unlisted' }));
+    const card = await cardOf(stack, state.id);
+    const before = slack.calls.length;
+    const meta = encodeModalMetadata({ ...cardRef(state), channel: card.channel, ts: card.ts });
+    const reason = { [SLACK_IDS.reasonBlock]: { [SLACK_IDS.reasonInput]: { type: 'plain_text_input', value: 'from elsewhere' } } };
+    for (const origin of [{ team: 'T0OTHER' }, { app: 'A0OTHER' }]) {
+      for (const action of [SLACK_IDS.approve, SLACK_IDS.reject, SLACK_IDS.edit]) {
+        const res = await sendInteraction(stack.url, buttonClick('U0ALICE', action, refOf(state), card, origin));
+        assert.equal(res.status, 200, 'acknowledged, so Slack does not retry');
+      }
+      const view = await sendInteraction(stack.url, viewSubmission('U0ALICE', SLACK_IDS.rejectView, meta, reason, origin));
+      assert.equal(view.status, 200);
+      assert.doesNotMatch(view.body, /response_action/);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const now = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+    assert.deepEqual(now.approvals, []);
+    assert.equal(now.status, 'awaiting_approval');
+    // Bolt's own authorization (auth.test) runs before any middleware; nothing else may follow.
+    const after = slack.calls.slice(before).filter((c) => c.method !== 'auth.test');
+    assert.deepEqual(after.map((c) => c.method), [], 'nobody was answered, no modal opened');
+    // The same click from the listed team and app goes through.
+    await click(stack, 'U0ALICE', SLACK_IDS.approve, refOf(state), card);
+    await stack.waitFor(state.id, ['succeeded']);
+  });
+
   it('keeps tokens and secrets out of the logs', async () => {
     const logged = await startStack({ ...slackStackOptions(slack), captureLogs: true });
     try {
       const state = await submit(logged, REQUESTS.prodUpdate());
       const card = await cardOf(logged, state.id);
-      await click(logged, 'U0ALICE', SLACK_IDS.approve, state.id, card);
+      await click(logged, 'U0ALICE', SLACK_IDS.approve, refOf(state), card);
       await logged.waitFor(state.id, ['succeeded']);
       await eventually(async () => (logged.logs.some((l) => /slack decision recorded/.test(l)) ? true : undefined));
       const all = logged.logs.join('\n');
@@ -318,7 +446,7 @@ describe('Slack approvals', () => {
       const state = await submit(groupStack, REQUESTS.prodUpdate());
       const card = await cardOf(groupStack, state.id);
       assert.match(JSON.stringify(about(slack, state.id).posts()[0]!.args.blocks), /<!subteam\^S0ONCALL>/);
-      await click(groupStack, 'U0ZOE', SLACK_IDS.approve, state.id, card);
+      await click(groupStack, 'U0ZOE', SLACK_IDS.approve, refOf(state), card);
       const done = await groupStack.waitFor(state.id, ['succeeded']);
       assert.equal(done.approvals[0]?.by, 'U0ZOE');
       assert.ok(slack.callsOf('usergroups.users.list', (c) => c.args.usergroup === 'S0ONCALL').length >= 1);
@@ -340,7 +468,7 @@ describe('Slack in Socket Mode', () => {
 
       const state = await submit(stack, REQUESTS.prodUpdate());
       const card = await cardOf(stack, state.id);
-      const ack = await slack.sendEnvelope(buttonClick('U0ALICE', SLACK_IDS.approve, state.id, card));
+      const ack = await slack.sendEnvelope(buttonClick('U0ALICE', SLACK_IDS.approve, refOf(state), card));
       assert.equal(ack.envelope_id, 'envelope-1');
       const done = await stack.waitFor(state.id, ['succeeded']);
       assert.equal(done.approvals[0]?.by, 'U0ALICE');
@@ -398,13 +526,61 @@ describe('Slack timing and failures', () => {
       assert.equal(attempts.length, 3, 'two failures, then the post');
 
       slack.fail('chat.update', { status: 429, retryAfter: 1 }, 1);
-      await stack.call('POST', `/v1/actions/${state.id}/decision`, { key: KEYS.alice, body: { decision: 'approve' } });
+      await stack.call('POST', `/v1/actions/${state.id}/decision`, { key: KEYS.alice, body: { decision: 'approve', version: 1 } });
       await stack.waitFor(state.id, ['succeeded']);
       const updates = await eventually(async () => {
         const u = about(slack, state.id).updates();
         return u.length >= 2 ? u : undefined;
       });
       assert.ok(updates[1]!.at - updates[0]!.at >= 900, `Retry-After honoured (${updates[1]!.at - updates[0]!.at} ms)`);
+    } finally {
+      slack.recover();
+      await stack.close();
+    }
+  });
+
+  it('when an edit’s chat.update fails, a fresh card is posted and the old one loses its buttons', async () => {
+    const stack = await startStack(slackStackOptions(slack));
+    try {
+      const state = await submit(stack, REQUESTS.prodTransfer({ sessionId: 'update-fails' }));
+      const card = await cardOf(stack, state.id);
+      // Every attempt of the edit's update fails; the later call that strips the buttons gets through.
+      slack.fail('chat.update', { status: 200, error: 'cant_update_message' }, FAST_SLACK_RETRY.maxAttempts, (args) => args.ts === card.ts);
+      const edit = { from: 'acct-9', to: 'acct-1', amount: 240_000, currency: 'USD' };
+      const res = await stack.call('POST', `/v1/actions/${state.id}/decision`, { key: KEYS.alice, body: { decision: 'approve', version: 1, edit: { parameters: edit } } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const moved = await eventually(async () => {
+        const s = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+        return s.approvalCard?.ts && s.approvalCard.ts !== card.ts ? s : undefined;
+      }, 15_000, 'a fresh card');
+      assert.equal(moved.approvalCard?.channel, 'C0CRITICAL');
+      const fresh = slack.callsOf('chat.postMessage', (c) => c.args.channel === 'C0CRITICAL' && JSON.stringify(c.args.blocks ?? '').includes(state.id)).at(-1)!;
+      assert.ok(JSON.stringify(fresh.args.blocks).includes(refOf(moved).replaceAll('"', '\\"')), 'the fresh card decides v2');
+      const retired = await eventually(async () => slack.callsOf('chat.update', (c) => c.args.ts === card.ts && !c.refused).find((c) => /out of date/.test(JSON.stringify(c.args.blocks))));
+      assert.ok(!JSON.stringify(retired.args.blocks).includes(SLACK_IDS.approve), 'the old card has no buttons left');
+      await click(stack, 'U0CAROL', SLACK_IDS.approve, refOf(moved), { channel: 'C0CRITICAL', ts: moved.approvalCard!.ts! });
+      await stack.waitFor(state.id, ['succeeded']);
+    } finally {
+      slack.recover();
+      await stack.close();
+    }
+  });
+
+  it('the owner is told of a rejection even when the card could not be posted', async () => {
+    const stack = await startStack(slackStackOptions(slack, { channel: 'C0GONE', routes: [] }));
+    try {
+      slack.fail('chat.postMessage', { status: 200, error: 'channel_not_found' }, -1, (args) => args.channel === 'C0GONE');
+      const state = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'no-card-owner' }));
+      const failed = await eventually(async () => {
+        const s = (await stack.call<ActionState>('GET', `/v1/actions/${state.id}`, { key: KEYS.alice })).body;
+        return s.approvalCard?.error ? s : undefined;
+      });
+      assert.match(failed.approvalCard!.error!, /channel_not_found/);
+      const res = await stack.call('POST', `/v1/actions/${state.id}/decision`, { key: KEYS.alice, body: { decision: 'reject', version: 1, reason: 'not this week' } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      await stack.waitFor(state.id, ['rejected']);
+      const dm = await eventually(async () => slack.callsOf('chat.postMessage', (c) => c.args.channel === 'U0DAVE' && c.args.text.includes(state.id)).at(0));
+      assert.match(dm.args.text, /was rejected by <@U0ALICE>: not this week/);
     } finally {
       slack.recover();
       await stack.close();
@@ -429,7 +605,7 @@ describe('Slack timing and failures', () => {
       const pending = await runCli(stack.url, KEYS.alice, ['list']);
       assert.equal(pending.code, 0, pending.stderr);
       assert.match(pending.stdout, new RegExp(state.id.replace('.', '\\.')));
-      const approved = await runCli(stack.url, KEYS.alice, ['approve', state.id, '--reason', 'Slack is down; checked by phone']);
+      const approved = await runCli(stack.url, KEYS.alice, ['approve', state.id, '--version', '1', '--reason', 'Slack is down; checked by phone']);
       assert.equal(approved.code, 0, approved.stderr);
       const done = await stack.waitFor(state.id, ['succeeded']);
       assert.equal(done.approvals[0]?.via, 'cli');

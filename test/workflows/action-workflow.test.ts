@@ -10,10 +10,12 @@ import { REQUESTS, testConfig } from '../helpers/config.js';
 import { startTestWorker, testClient, testEnv, uniqueTaskQueue } from '../helpers/env.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/target.js';
 
-const person = (id: string, decision: 'approve' | 'reject' = 'approve', reason?: string): DecisionInput => ({
+const person = (id: string, decision: 'approve' | 'reject' = 'approve', reason?: string, version = 1): DecisionInput => ({
   by: id,
   ids: [id],
+  groups: [],
   decision,
+  version,
   via: 'api',
   ...(reason ? { reason } : {}),
 });
@@ -38,7 +40,7 @@ describe('action workflow', () => {
   });
 
   /** Starts the workflow as the API would, with the example config and a short approval timeout. */
-  async function start(request: ActionRequest, options: { approvalTimeout?: string; denyAt?: number } = {}) {
+  async function start(request: ActionRequest, options: { approvalTimeout?: string; denyAt?: number; criticalApprovers?: string[] } = {}) {
     const config = testConfig({
       targetUrl: target.url,
       taskQueue,
@@ -46,6 +48,7 @@ describe('action workflow', () => {
       ...(options.approvalTimeout ? { approvalTimeout: options.approvalTimeout } : {}),
       edit: (file) => {
         if (options.denyAt) file.policy.thresholds.deny = options.denyAt;
+        if (options.criticalApprovers) file.approvals.criticalApprovers = options.criticalApprovers;
       },
     });
     // Started exactly as the API starts it (update-with-start), minus HTTP.
@@ -148,11 +151,40 @@ describe('action workflow', () => {
     assert.equal(target.callsFor(actionId).length, 1);
   });
 
-  it('an operator known by two ids counts once', async () => {
+  it('an operator known by two ids counts once, whichever id the second decision arrives under', async () => {
     const { handle } = await start(REQUESTS.prodTransfer());
-    await handle.executeUpdate(decideUpdate, { args: [{ ...person('U0ALICE'), ids: ['alice', 'U0ALICE'] }] });
-    const again = await refusal(handle.executeUpdate(decideUpdate, { args: [{ ...person('U0ALICE'), ids: ['alice', 'U0ALICE'], via: 'slack' }] }));
+    // Alice clicks in Slack, then decides again through the API as operator "alice" (linked to U0ALICE).
+    await handle.executeUpdate(decideUpdate, { args: [{ ...person('U0ALICE'), via: 'slack' }] });
+    const again = await refusal(handle.executeUpdate(decideUpdate, { args: [{ ...person('alice'), ids: ['alice', 'U0ALICE'] }] }));
     assert.equal(again.type, 'AlreadyDecided');
+    assert.equal((await handle.query(stateQuery)).approvals.length, 1);
+    await handle.executeUpdate(cancelUpdate, { args: [{ by: 'test' }] });
+  });
+
+  it('two different people in the same approver group are two approvals', async () => {
+    const { handle } = await start(REQUESTS.prodTransfer(), { criticalApprovers: ['S0PAYMENTS'] });
+    await handle.executeUpdate(decideUpdate, { args: [{ ...person('U0ERIN'), groups: ['S0PAYMENTS'] }] });
+    const second = await handle.executeUpdate(decideUpdate, { args: [{ ...person('U0FRANK'), groups: ['S0PAYMENTS'] }] });
+    assert.equal(second.status, 'approved');
+    assert.equal((await handle.result()).status, 'succeeded');
+  });
+
+  it('a decision on a version that is no longer current is refused as stale, naming the current one', async () => {
+    const { handle, settled } = await start(REQUESTS.prodTransfer());
+    const v1 = settled.versions[0]!;
+    assert.match(v1.paramsSha256, /^[0-9a-f]{64}$/);
+    const wrongHash = await refusal(handle.executeUpdate(decideUpdate, { args: [{ ...person('U0BOB'), paramsSha256: '0'.repeat(64) }] }));
+    assert.equal(wrongHash.type, 'StaleVersion');
+    const edited = await handle.executeUpdate(decideUpdate, {
+      args: [{ ...person('U0ALICE'), edit: { parameters: { from: 'acct-9', to: 'acct-1', amount: 1_000, currency: 'USD' } }, version: 1, paramsSha256: v1.paramsSha256 }],
+    });
+    assert.equal(edited.status, 'awaiting_approval', 'critical: the editor is one of two');
+    assert.equal(edited.versions.length, 2);
+    assert.notEqual(edited.versions[1]!.paramsSha256, v1.paramsSha256);
+    const stale = await refusal(handle.executeUpdate(decideUpdate, { args: [person('U0BOB', 'approve', undefined, 1)] }));
+    assert.equal(stale.type, 'StaleVersion');
+    assert.match(stale.message, /current version is v2/);
+    assert.deepEqual(stale.details?.[0], { currentVersion: 2, paramsSha256: edited.versions[1]!.paramsSha256 });
     await handle.executeUpdate(cancelUpdate, { args: [{ by: 'test' }] });
   });
 

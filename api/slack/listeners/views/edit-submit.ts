@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
-import { SLACK_IDS } from '../../../../slack/ids.js';
-import { decideFromSlack, type ListenerDeps } from '../../deps.js';
-import { EditSubmission, ModalMetadata } from '../../payloads.js';
+import { parseModalMetadata, SLACK_IDS } from '../../../../slack/ids.js';
+import { decideFromSlack, NOT_OURS, type ListenerDeps } from '../../deps.js';
+import { editSubmission } from '../../payloads.js';
 
 const FIELD_BLOCKS = {
   parameters: SLACK_IDS.parametersBlock,
@@ -10,19 +10,25 @@ const FIELD_BLOCKS = {
   users: SLACK_IDS.usersBlock,
 } as const;
 
-/** The edit modal's submission: a valid JSON object (else the modal shows the error) is approved as a new version. */
+/**
+ * The edit modal's submission: a JSON object within the API's size and depth
+ * limits (else the modal shows the error, and nothing reaches Temporal) is
+ * approved as a new version of the version the modal was opened on.
+ */
 export function register(app: App, deps: ListenerDeps): void {
+  const EditSubmission = editSubmission(deps.limits);
   app.view(SLACK_IDS.editView, async ({ ack, view, body, client }) => {
     const values = view.state.values;
+    const meta = parseModalMetadata(view.private_metadata);
     const parsed = EditSubmission.safeParse({
       parameters: values[SLACK_IDS.parametersBlock]?.[SLACK_IDS.parametersInput]?.value ?? '',
       records: values[SLACK_IDS.recordsBlock]?.[SLACK_IDS.recordsInput]?.value,
       amountUsd: values[SLACK_IDS.amountBlock]?.[SLACK_IDS.amountInput]?.value,
       users: values[SLACK_IDS.usersBlock]?.[SLACK_IDS.usersInput]?.value,
     });
-    if (!parsed.success) {
-      const errors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) {
+    if (!meta || !parsed.success) {
+      const errors: Record<string, string> = meta ? {} : { [SLACK_IDS.parametersBlock]: NOT_OURS };
+      for (const issue of parsed.error?.issues ?? []) {
         const block = FIELD_BLOCKS[issue.path[0] as keyof typeof FIELD_BLOCKS] ?? SLACK_IDS.parametersBlock;
         errors[block] ??= issue.message;
       }
@@ -30,19 +36,16 @@ export function register(app: App, deps: ListenerDeps): void {
       return;
     }
     await ack();
-    const meta = ModalMetadata.parse(JSON.parse(view.private_metadata || '{}'));
     const { parameters, records, amountUsd, users } = parsed.data;
     const state = await deps.gateway.get(meta.actionId).catch(() => undefined);
-    const previous = state?.versions[state.versions.length - 1]?.impact ?? {};
+    // The numbers left empty keep the edited version's; the version is the one the modal showed.
+    const previous = state?.versions.find((v) => v.version === meta.version)?.impact ?? {};
     const impact = {
       ...previous,
       ...(records === undefined ? {} : { records }),
       ...(amountUsd === undefined ? {} : { amountUsd }),
       ...(users === undefined ? {} : { users }),
     };
-    await decideFromSlack(deps, client, { channel: meta.channel, user: body.user.id }, meta.actionId, {
-      decision: 'approve',
-      edit: { parameters, impact },
-    });
+    await decideFromSlack(deps, client, { channel: meta.channel, user: body.user.id }, meta, { decision: 'approve', edit: { parameters, impact } });
   });
 }

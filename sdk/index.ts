@@ -1,0 +1,2 @@
+/** What Airlock offers tool authors (published as `airlock/verify-grant`). */
+export * from './verify-grant.js';

@@ -1,0 +1,98 @@
+import type { ActionState } from '../../domain/action.js';
+import { workflowIdOf } from '../../api/actions/ids.js';
+import { KEYS, REQUESTS } from '../helpers/config.js';
+import { startSlackStandIn } from '../helpers/slack.js';
+import { startStack, type Stack } from '../helpers/stack.js';
+
+/** The paths the replay corpus must cover; the replay test checks every one has a history. */
+export const REQUIRED_PATHS = [
+  'auto',
+  'review-approved',
+  'critical-edit',
+  'rejected',
+  'expired',
+  'cancelled',
+  'execution-failed',
+  'preview-unavailable',
+  'denied',
+] as const;
+
+type Path = (typeof REQUIRED_PATHS)[number];
+
+async function decide(stack: Stack, id: string, key: string, body: Record<string, unknown>): Promise<ActionState> {
+  const res = await stack.call<ActionState>('POST', `/v1/actions/${id}/decision`, { key, body });
+  if (res.status !== 200) throw new Error(`decision on ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+async function submit(stack: Stack, body: unknown): Promise<ActionState> {
+  const res = await stack.call<ActionState>('POST', '/v1/actions?wait=20', { key: KEYS.billingAgent, body });
+  if (res.status !== 202) throw new Error(`submit: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+/** Runs every path once against real Temporal (Slack through the stand-in) and returns the closed workflows' ids. */
+export async function recordPaths(): Promise<{ name: Path; workflowId: string }[]> {
+  const slack = await startSlackStandIn();
+  const stack = await startStack({
+    slack,
+    approvalTimeout: '3s',
+    edit: (file) => {
+      file.approvals.channel = 'C0APPROVALS';
+      file.approvals.slackRetry = { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
+    },
+  });
+  const denying = await startStack({ edit: (file) => (file.policy.thresholds.deny = 95) });
+  const ids = new Map<Path, { stack: Stack; id: string }>();
+  try {
+    stack.target.respond('crm.contacts.read', (call) => (call.body.sessionId === 'fails' ? { status: 500 } : { status: 200, body: { ok: true } }));
+    stack.target.respondPreview('crm.contacts.update', (call) =>
+      call.body.sessionId === 'preview-down' ? { status: 503 } : { status: 200, body: { records: 200, summary: 'would update 200 contacts' } },
+    );
+
+    ids.set('auto', { stack, id: (await submit(stack, REQUESTS.devRead())).id });
+
+    const review = await submit(stack, REQUESTS.prodUpdate());
+    await decide(stack, review.id, KEYS.bob, { decision: 'approve', version: 1 });
+    ids.set('review-approved', { stack, id: review.id });
+
+    const critical = await submit(stack, REQUESTS.prodTransfer());
+    const edited = await decide(stack, critical.id, KEYS.alice, {
+      decision: 'approve',
+      version: 1,
+      edit: { parameters: { from: 'acct-9', to: 'acct-1', amount: 120_000, currency: 'USD' } },
+    });
+    await decide(stack, critical.id, KEYS.carol, { decision: 'approve', version: 2, paramsSha256: edited.versions[1]!.paramsSha256 });
+    ids.set('critical-edit', { stack, id: critical.id });
+
+    const rejected = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'rejected' }));
+    await decide(stack, rejected.id, KEYS.alice, { decision: 'reject', version: 1, reason: 'wrong segment' });
+    ids.set('rejected', { stack, id: rejected.id });
+
+    ids.set('expired', { stack, id: (await submit(stack, REQUESTS.prodUpdate({ sessionId: 'expires' }))).id });
+
+    const cancelled = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'cancelled' }));
+    await stack.call('POST', `/v1/actions/${cancelled.id}/cancel`, { key: KEYS.billingAgent });
+    ids.set('cancelled', { stack, id: cancelled.id });
+
+    ids.set('execution-failed', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId: 'fails' }))).id });
+
+    const down = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'preview-down' }));
+    await decide(stack, down.id, KEYS.bob, { decision: 'approve', version: 1 });
+    ids.set('preview-unavailable', { stack, id: down.id });
+
+    ids.set('denied', { stack: denying, id: (await submit(denying, REQUESTS.prodTransfer())).id });
+
+    const out: { name: Path; workflowId: string }[] = [];
+    for (const name of REQUIRED_PATHS) {
+      const { stack: owner, id } = ids.get(name)!;
+      await owner.client.workflow.getHandle(workflowIdOf(id)).result();
+      out.push({ name, workflowId: workflowIdOf(id) });
+    }
+    return out;
+  } finally {
+    await denying.close();
+    await stack.close();
+    await slack.close();
+  }
+}

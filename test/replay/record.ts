@@ -1,0 +1,41 @@
+/**
+ * `npm run replay:record`: records the history of every path an action can
+ * take, into test/replay/histories/, for the replay test. Run it when a path is
+ * added, never to make a failing replay pass: a history that no longer replays
+ * is an action in flight that an upgrade would break (see the README,
+ * "Changing workflow code").
+ */
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ensureTemporalCli } from '../../temporal/binary.js';
+import { startDevServer } from '../../temporal/dev-server.js';
+import { WORKFLOWS_PATH } from '../../worker/index.js';
+import { ROOT } from '../helpers/env.js';
+
+const out = join(ROOT, 'test', 'replay', 'histories');
+const work = mkdtempSync(join(tmpdir(), 'airlock-record-'));
+const cli = ensureTemporalCli(ROOT);
+const [server, bundle] = await Promise.all([startDevServer({ cli, port: 0 }), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } })]);
+writeFileSync(join(work, 'bundle.js'), bundle.code);
+process.env.AIRLOCK_TEST_TEMPORAL_ADDRESS = server.address;
+process.env.AIRLOCK_TEST_WORKFLOW_BUNDLE = join(work, 'bundle.js');
+process.env.AIRLOCK_TEST_TEMPORAL_CLI = cli;
+
+// Imported after the environment is set: the helpers read it.
+const { recordPaths } = await import('./paths.js');
+try {
+  mkdirSync(out, { recursive: true });
+  for (const { name, workflowId } of await recordPaths()) {
+    // The CLI writes the JSON that `historyFromJSON` (and the Temporal UI's download) reads.
+    const shown = spawnSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
+    if (shown.status !== 0) throw new Error(`temporal workflow show ${workflowId}: ${shown.stderr}`);
+    writeFileSync(join(out, `${name}.json`), shown.stdout);
+    process.stdout.write(`recorded ${name}: ${(JSON.parse(shown.stdout) as { events: unknown[] }).events.length} events\n`);
+  }
+} finally {
+  await server.stop();
+  rmSync(work, { recursive: true, force: true });
+}
