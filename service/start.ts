@@ -140,7 +140,7 @@ Airlock is running (config: ${config.path})
 
 Try:
   curl -s -X POST '${apiUrl}/v1/actions?wait=10' -H 'Authorization: Bearer demo-agent-key' -H 'Content-Type: application/json' \\
-    -d '{"tool":"crm.contacts.read","operation":"read","environment":"dev","resources":[{"type":"contact","id":"c-42"}],"parameters":{"id":"c-42"},"impact":{"records":1},"justification":"look up the customer","sessionId":"demo-1"}'
+    -d '{"tool":"crm.contacts.read","environment":"dev","resources":[{"type":"contact","id":"c-42"}],"parameters":{"id":"c-42"},"justification":"look up the customer","sessionId":"demo-1"}'
 
 Ctrl-C stops everything.
 `);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
+import { createLogger } from '../../lib/logger.js';
+import { installTemporalLogging } from '../../worker/index.js';
 import { ROOT, testEnv } from '../helpers/env.js';
 import { REQUIRED_PATHS } from '../replay/paths.js';
 
@@ -16,6 +18,8 @@ describe('replay: actions already in flight survive this code', () => {
   });
 
   it('every committed history replays without nondeterminism', async () => {
+    // The SDK's own logs go through ours (silent in tests), as for every other worker.
+    installTemporalLogging(createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }));
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: historyFromJSON(JSON.parse(readFileSync(join(dir, f), 'utf8'))) }));
     const failures: string[] = [];
