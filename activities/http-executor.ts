@@ -54,7 +54,7 @@ function retryAfterMs(header: string | null): number | undefined {
 }
 
 /** Builds the HTTP executor activity; `fetchImpl` is injectable for tests of the activity alone. */
-export function createHttpExecutor(signer: GrantSigner, fetchImpl: typeof fetch = fetch) {
+export function createHttpExecutor(signer: GrantSigner, fetchImpl: typeof fetch = fetch, checkStanding: (agentId: string) => Promise<void> = async () => {}) {
   /**
    * Calls a tool's HTTP executor once per attempt, with a grant signed for that
    * attempt. 2xx succeeds; 408, 429 and 5xx, timeouts and refused connections
@@ -63,6 +63,8 @@ export function createHttpExecutor(signer: GrantSigner, fetchImpl: typeof fetch 
    */
   return async function executeHttpTool(input: ExecuteHttpToolInput): Promise<ExecuteHttpToolOutput> {
     const { attempt } = Context.current().info;
+    // Re-authorized right before every attempt: a frozen agent's action never reaches its tool.
+    await checkStanding(input.action.agentId);
     let answer: ToolAnswer;
     try {
       answer = await callTool(signer, fetchImpl, {

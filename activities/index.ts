@@ -5,6 +5,7 @@ import { createAssessActivity } from './assess.js';
 import { createHttpExecutor } from './http-executor.js';
 import { createHttpPreview } from './http-preview.js';
 import { createSlackActivities } from './slack.js';
+import { createStandingActivities, createStandingCheck } from './standing.js';
 
 /** What the activities talk to; tests hand in their own. */
 export interface ActivityDeps {
@@ -19,7 +20,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck()),
+    ...createStandingActivities(),
     ...createSlackActivities(deps.slack),
   };
 }
@@ -29,3 +31,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { ExecuteHttpToolInput, ExecuteHttpToolOutput, ExecutorFailureDetails, ExecutorPayload } from './http-executor.js';
 export type { CardTarget } from './slack.js';
 export type { AssessActionInput, AssessActionOutput } from './assess.js';
+export type { AgentFrozenDetails, CancelPendingInput } from './standing.js';

@@ -5,6 +5,8 @@ import type { AirlockConfig } from '../config/index.js';
 import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
 import { actionRoutes } from './actions/routes.js';
+import { AgentGateway } from './agents/gateway.js';
+import { agentRoutes } from './agents/routes.js';
 import { ActionGateway } from './actions/gateway.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
@@ -75,6 +77,7 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
   });
 
   const gateway = new ActionGateway(client, config);
+  const agents = new AgentGateway(client, config);
   const { approvals, operators } = config.file;
   const slackClient = slackEnabled(config)
     ? new WebClient(config.env.SLACK_BOT_TOKEN, { slackApiUrl: config.env.SLACK_API_URL, retryConfig: SLACK_LISTENER_RETRY })
@@ -85,7 +88,7 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
     slackClient ? { client: slackClient, logger } : undefined,
   );
   // Bolt reads the raw body to check Slack's signature, so it goes before any body parser.
-  const slack = slackEnabled(config) ? createSlack(config, { gateway, identities, logger }) : undefined;
+  const slack = slackEnabled(config) ? createSlack(config, { gateway, agents, identities, logger }) : undefined;
   if (slack?.router) app.use(slack.router);
   if (slack && !approvals.channel && approvals.routes.length === 0) {
     logger.warn('Slack is connected but approvals.channel is not set: approval cards will not be posted');
@@ -96,7 +99,8 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
     express.json({ limit: bodyLimitBytes(config.file.limits.parametersBytes) }),
     authenticate(config.file.agents, config.file.operators),
   );
-  app.use('/v1/actions', actionRoutes(gateway, identities));
+  app.use('/v1/actions', actionRoutes(gateway, identities, agents));
+  app.use('/v1/agents', agentRoutes(agents, identities));
 
   app.use((req, _res) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);

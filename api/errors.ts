@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   idempotency_conflict: 409,
   stale_version: 409,
   payload_too_large: 413,
+  agent_frozen: 423,
   unsupported_media_type: 415,
   temporal_unavailable: 503,
   internal: 500,

@@ -13,6 +13,9 @@ commands:
   show <id>                                           one action's state
   approve <id> --version N [--reason TEXT]            approve version N as you (the one \`show\` printed)
   reject <id> --reason TEXT [--version N]             reject as you (a reason is required; default: the current version)
+  agent <agent>                                       an agent's standing: frozen or not, by whom, why; pending approvals
+  freeze <agent> --reason TEXT                        the kill switch: cancel its pending actions, refuse and stop everything else
+  unfreeze <agent>                                    let it act again
 
 options:
   --url URL    the API (env AIRLOCK_URL, default http://127.0.0.1:8080)
@@ -105,7 +108,7 @@ async function main(): Promise<void> {
   }
   const print = (json: unknown, text: string) => process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : text}\n`);
   const needId = () => {
-    if (!id) throw new CliError(`${command} needs an action id`, 2);
+    if (!id) throw new CliError(`${command} needs ${['agent', 'freeze', 'unfreeze'].includes(command) ? 'an agent id' : 'an action id'}`, 2);
     return encodeURIComponent(id);
   };
   switch (command) {
@@ -144,6 +147,22 @@ async function main(): Promise<void> {
         ...(values.reason ? { reason: values.reason } : {}),
       });
       print(state, `${command === 'approve' ? 'approved' : 'rejected'}: ${describe(state)}`);
+      return;
+    }
+    case 'agent':
+    case 'freeze':
+    case 'unfreeze': {
+      if (command === 'freeze' && !values.reason) throw new CliError('freeze needs --reason', 2);
+      type Standing = { agentId: string; frozen: boolean; frozenBy?: string; frozenAt?: string; reason?: string; pendingApprovals?: number };
+      const path = `/v1/agents/${needId()}`;
+      const standing =
+        command === 'agent'
+          ? await api<Standing>('GET', path)
+          : await api<Standing>('POST', `${path}/${command}`, command === 'freeze' ? { reason: values.reason } : undefined);
+      const text = standing.frozen
+        ? `${standing.agentId}: FROZEN by ${standing.frozenBy} at ${standing.frozenAt}: ${standing.reason}`
+        : `${standing.agentId}: active`;
+      print(standing, standing.pendingApprovals === undefined ? text : `${text}; ${standing.pendingApprovals} awaiting approval`);
       return;
     }
     default:

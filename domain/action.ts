@@ -212,6 +212,8 @@ export const ActionState = z.object({
   error: ActionError.optional(),
   attempts: z.number().int().min(0),
   cancelledBy: z.string().optional(),
+  /** Why it was cancelled, when not by the agent's own choice (a freeze, say). */
+  cancelReason: z.string().optional(),
   requestHash: z.string(),
   approvalCard: ApprovalCardRef.optional(),
   createdAt: z.string(),

@@ -9,7 +9,7 @@ import {
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities, ExecutorFailureDetails, ExecutorPayload } from '../activities/index.js';
+import type { Activities, AgentFrozenDetails, ExecutorFailureDetails, ExecutorPayload } from '../activities/index.js';
 import type { ActionState, ActionStatus, ActionVersion, Impact, Risk } from '../domain/action.js';
 import { applyDecision, currentVersion, refuseDecision } from '../domain/approval-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
@@ -186,8 +186,8 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
 
   setHandler(
     cancelUpdate,
-    ({ by }) => {
-      store.setStatus('cancelled', { cancelledBy: by });
+    ({ by, reason }) => {
+      store.setStatus('cancelled', { cancelledBy: by, ...(reason === undefined ? {} : { cancelReason: reason }) });
       return store.state;
     },
     {
@@ -274,6 +274,13 @@ async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaiti
     store.setStatus('succeeded', { result: outcome.result, attempts: outcome.attempt });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
+    const cause = err.cause;
+    // The executor re-checks the agent's standing before every attempt: a frozen agent's action is cancelled, not failed.
+    if (cause instanceof ApplicationFailure && cause.type === 'AgentFrozen') {
+      const frozen = cause.details?.[0] as AgentFrozenDetails | undefined;
+      store.setStatus('cancelled', { cancelledBy: frozen?.frozenBy ?? 'airlock', cancelReason: cause.message });
+      return;
+    }
     store.setStatus('failed', failureOf(err, retry.maxAttempts, executor.deadline));
   }
 }

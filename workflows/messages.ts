@@ -2,6 +2,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionState } from '../domain/action.js';
 import type { DecisionInput } from '../domain/decision.js';
+import type { AgentStanding } from '../domain/standing.js';
 
 /** The task queue Airlock's workers poll unless `AIRLOCK_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'airlock';
@@ -27,10 +28,38 @@ export const decideUpdate = defineUpdate<ActionState, [DecisionInput]>('decide')
 /** Arguments of {@link cancelUpdate}. */
 export interface CancelArgs {
   by: string;
+  /** Why, when it is not the agent's own choice (a freeze, say). */
+  reason?: string;
 }
 
 /** Cancels an action that has not started executing; refused once it has. */
 export const cancelUpdate = defineUpdate<ActionState, [CancelArgs]>('cancel');
+
+/** Name of the agent workflow type: one per agent, holding its standing (the kill switch). */
+export const AGENT_WORKFLOW_TYPE = 'agentWorkflow';
+
+/** The workflow ID of an agent's standing. */
+export function agentWorkflowId(agentId: string): string {
+  return `agent-${agentId}`;
+}
+
+/** Memo key under which the agent workflow keeps its standing, readable by describe with no worker running. */
+export const STANDING_MEMO = 'standing';
+
+/** Arguments of {@link freezeUpdate}. */
+export interface FreezeArgs {
+  by: string;
+  reason: string;
+}
+
+/** Freezes the agent: nothing of it executes until it is unfrozen, and its pending actions are cancelled. */
+export const freezeUpdate = defineUpdate<AgentStanding, [FreezeArgs]>('freeze');
+
+/** Unfreezes the agent. */
+export const unfreezeUpdate = defineUpdate<AgentStanding, [{ by: string }]>('unfreeze');
+
+/** The agent's standing. */
+export const standingQuery = defineQuery<AgentStanding>('standing');
 
 /** Re-renders the approval card(s) from the current state (after a click on an out-of-date card, say). Nobody waits for it. */
 export const refreshCardSignal = defineSignal('refreshCard');

@@ -7,6 +7,7 @@ import { principalOf, requireAgent, requireOperator, type Principal } from '../a
 import type { Identities } from '../identity.js';
 import { ApiError } from '../errors.js';
 import { route } from '../validate.js';
+import type { AgentGateway } from '../agents/gateway.js';
 import { agentOfActionId, notFound, type ActionGateway } from './gateway.js';
 
 /** Query of `POST /v1/actions`: how long to hold the answer for the action to settle. */
@@ -31,7 +32,7 @@ function assertCanSee(principal: Principal, actionId: string): void {
 }
 
 /** The `/v1/actions` routes. */
-export function actionRoutes(gateway: ActionGateway, identities: Identities): Router {
+export function actionRoutes(gateway: ActionGateway, identities: Identities, agents: AgentGateway): Router {
   const router = Router();
 
   router.post(
@@ -44,6 +45,8 @@ export function actionRoutes(gateway: ActionGateway, identities: Identities): Ro
           allowed: agent.tools,
         });
       }
+      // The kill switch: a frozen agent submits nothing (its standing is at most a second old).
+      await agents.assertActive(agent.id);
       const state = await gateway.submit(agent, body, query.wait * 1000);
       req.log.info({ actionId: state.id, status: state.status, tier: state.risk.tier, score: state.risk.score }, 'action submitted');
       res.status(202).json(state);

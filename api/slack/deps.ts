@@ -4,6 +4,7 @@ import type { DecisionInput } from '../../domain/decision.js';
 import type { Logger } from '../../lib/logger.js';
 import { parseCardRef, type CardRef } from '../../slack/ids.js';
 import type { ActionGateway } from '../actions/gateway.js';
+import type { AgentGateway } from '../agents/gateway.js';
 import { ApiError } from '../errors.js';
 import type { Identities } from '../identity.js';
 
@@ -14,6 +15,10 @@ export interface ListenerDeps {
   logger: Logger;
   /** The API's limits on parameters: an edit from Slack keeps to them too. */
   limits: LimitsConfig;
+  /** The kill switch, for `/airlock freeze`. */
+  agents: AgentGateway;
+  /** Who may use the kill switch from Slack (`approvals.criticalApprovers`). */
+  criticalApprovers: string[];
 }
 
 /** Where a user is told something only they see. */

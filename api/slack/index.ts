@@ -9,6 +9,8 @@ import type { Identities } from '../identity.js';
 import { onlyListed } from './authorize.js';
 import { register as registerActions } from './listeners/actions/index.js';
 import { register as registerViews } from './listeners/views/index.js';
+import { register as registerCommands } from './listeners/commands/index.js';
+import type { AgentGateway } from '../agents/gateway.js';
 import { boltLogger } from './logger.js';
 
 const { App, ExpressReceiver, SocketModeReceiver } = bolt;
@@ -36,7 +38,7 @@ export function slackEnabled(config: AirlockConfig): boolean {
  */
 export function createSlack(
   config: AirlockConfig,
-  deps: { gateway: ActionGateway; identities: Identities; logger: Logger },
+  deps: { gateway: ActionGateway; agents: AgentGateway; identities: Identities; logger: Logger },
 ): SlackIntegration {
   const { SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: signingSecret, SLACK_APP_TOKEN: appToken, SLACK_API_URL: slackApiUrl } =
     config.env;
@@ -65,11 +67,17 @@ export function createSlack(
     router = receiver.router as unknown as Router;
   }
 
-  const listenerDeps = { ...deps, limits: config.file.limits, logger: deps.logger.child({ component: 'slack' }) };
+  const listenerDeps = {
+    ...deps,
+    limits: config.file.limits,
+    criticalApprovers: config.file.approvals.criticalApprovers,
+    logger: deps.logger.child({ component: 'slack' }),
+  };
   // First of all: a request from a workspace or app not configured goes no further.
   app.use(onlyListed({ teamIds: config.env.SLACK_TEAM_IDS, appIds: config.env.SLACK_APP_IDS }, listenerDeps.logger));
   registerActions(app, listenerDeps);
   registerViews(app, listenerDeps);
+  registerCommands(app, listenerDeps);
   app.error(async (err) => {
     listenerDeps.logger.error({ err: err.message }, 'slack listener failed');
   });

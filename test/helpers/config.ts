@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -13,6 +14,24 @@ export const KEYS = {
   bob: 'demo-bob-key',
   carol: 'demo-carol-key',
 } as const;
+
+/**
+ * An agent of its own for a test. Agents' standing (the kill switch) lives in a
+ * workflow whose id is the agent's, shared by every stack on the test server:
+ * a test that freezes an agent must freeze one nobody else uses.
+ */
+export function isolatedAgent(prefix: string) {
+  const id = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const key = `key-${id}`;
+  return {
+    id,
+    key,
+    /** Adds the agent (owned by U0DAVE, with billing-agent's tools) to a raw config file. */
+    addTo(file: Record<string, any>) {
+      file.agents.push({ id, keySha256: createHash('sha256').update(key).digest('hex'), owner: 'U0DAVE', tools: ['crm.**', 'payments.*', 'db.**', 'iam.**'] });
+    },
+  };
+}
 
 /** The shipped example file, as YAML text. */
 export function exampleYaml(): string {

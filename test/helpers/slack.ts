@@ -284,6 +284,35 @@ export async function sendInteraction(
   return { status: res.status, body: await res.text() };
 }
 
+/** Posts a slash command to `/slack/events` the way Slack does (form-encoded fields, signed). */
+export async function sendCommand(apiUrl: string, command: { user: string; text: string; channel?: string; team?: string; app?: string }): Promise<{ status: number; body: string }> {
+  const body = new URLSearchParams({
+    token: 'verification-token-unused',
+    team_id: command.team ?? 'T0TEAM',
+    team_domain: 'example',
+    channel_id: command.channel ?? 'C0OPS',
+    channel_name: 'ops',
+    user_id: command.user,
+    user_name: command.user.toLowerCase(),
+    command: '/airlock',
+    text: command.text,
+    api_app_id: command.app ?? 'A0AIRLOCK',
+    response_url: 'https://hooks.slack.invalid/commands/unused',
+    trigger_id: `trigger-${Date.now()}`,
+  }).toString();
+  const timestamp = Math.floor(Date.now() / 1000);
+  const res = await fetch(`${apiUrl}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': slackSignature(SIGNING_SECRET, timestamp, body),
+    },
+    body,
+  });
+  return { status: res.status, body: await res.text() };
+}
+
 /** The workspace and app a payload comes from; the test stack lists T0TEAM and A0AIRLOCK. */
 export interface PayloadOrigin {
   team?: string;

@@ -1,5 +1,6 @@
 import type { ActionState } from '../../domain/action.js';
 import { workflowIdOf } from '../../api/actions/ids.js';
+import { agentWorkflowId } from '../../workflows/messages.js';
 import { KEYS, REQUESTS } from '../helpers/config.js';
 import { startSlackStandIn } from '../helpers/slack.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -15,6 +16,8 @@ export const REQUIRED_PATHS = [
   'execution-failed',
   'preview-unavailable',
   'denied',
+  'frozen-while-executing',
+  'agent-frozen-unfrozen',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -23,6 +26,10 @@ async function decide(stack: Stack, id: string, key: string, body: Record<string
   const res = await stack.call<ActionState>('POST', `/v1/actions/${id}/decision`, { key, body });
   if (res.status !== 200) throw new Error(`decision on ${id}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function submit(stack: Stack, body: unknown): Promise<ActionState> {
@@ -42,7 +49,11 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
       file.approvals.slackRetry = { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
     },
   });
-  const denying = await startStack({ edit: (file) => (file.policy.thresholds.deny = 95) });
+  // Retries 2 s apart here, so a freeze lands between two attempts.
+  const denying = await startStack({
+    edit: (file) => (file.policy.thresholds.deny = 95),
+    retry: { maxAttempts: 3, initialInterval: '2s', backoffCoefficient: 1, maximumInterval: '2s' },
+  });
   const ids = new Map<Path, { stack: Stack; id: string }>();
   try {
     stack.target.respond('crm.contacts.read', (call) => (call.body.sessionId === 'fails' ? { status: 500 } : { status: 200, body: { ok: true } }));
@@ -83,8 +94,22 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
 
     ids.set('denied', { stack: denying, id: (await submit(denying, REQUESTS.prodTransfer())).id });
 
+    // The kill switch: an action stopped between attempts, and the agent's own workflow (frozen, then unfrozen).
+    denying.target.respond('crm.contacts.read', () => ({ status: 503 }));
+    const stopped = (await denying.call<ActionState>('POST', '/v1/actions?wait=0', { key: KEYS.supportAgent, body: REQUESTS.devRead() })).body;
+    await waitUntil(() => denying.target.callsFor(stopped.id).length >= 1);
+    await denying.call('POST', '/v1/agents/support-agent/freeze', { key: KEYS.alice, body: { reason: 'recording the corpus' } });
+    await denying.waitFor(stopped.id, ['cancelled']);
+    await denying.call('POST', '/v1/agents/support-agent/unfreeze', { key: KEYS.alice });
+    ids.set('frozen-while-executing', { stack: denying, id: stopped.id });
+
     const out: { name: Path; workflowId: string }[] = [];
     for (const name of REQUIRED_PATHS) {
+      // The agent's workflow runs for as long as the agent exists: its history so far is the record.
+      if (name === 'agent-frozen-unfrozen') {
+        out.push({ name, workflowId: agentWorkflowId('support-agent') });
+        continue;
+      }
       const { stack: owner, id } = ids.get(name)!;
       await owner.client.workflow.getHandle(workflowIdOf(id)).result();
       out.push({ name, workflowId: workflowIdOf(id) });

@@ -1,12 +1,12 @@
 /**
  * `npm run replay:record`: records the history of every path an action can
- * take, into test/replay/histories/, for the replay test. Run it when a path is
- * added, never to make a failing replay pass: a history that no longer replays
- * is an action in flight that an upgrade would break (see the README,
- * "Changing workflow code").
+ * take that has none yet in test/replay/histories/, for the replay test. Run it
+ * when a path is added. It never overwrites a history: those were written by
+ * earlier code, which is the point — one that no longer replays is an action in
+ * flight that an upgrade would break (see the README, "Changing workflow code").
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -29,6 +29,10 @@ const { recordPaths } = await import('./paths.js');
 try {
   mkdirSync(out, { recursive: true });
   for (const { name, workflowId } of await recordPaths()) {
+    if (existsSync(join(out, `${name}.json`))) {
+      process.stdout.write(`kept ${name}: recorded by earlier code\n`);
+      continue;
+    }
     // The CLI writes the JSON that `historyFromJSON` (and the Temporal UI's download) reads.
     const shown = spawnSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
     if (shown.status !== 0) throw new Error(`temporal workflow show ${workflowId}: ${shown.stderr}`);

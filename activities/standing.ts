@@ -1,0 +1,54 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { StandingReader } from '../lib/standing-reader.js';
+import { ACTION_WORKFLOW_TYPE, cancelUpdate, searchAttributes } from '../workflows/messages.js';
+
+/** Input of `cancelPendingActions`. */
+export interface CancelPendingInput {
+  agentId: string;
+  by: string;
+  reason: string;
+}
+
+/** Thrown (non-retryable, type `AgentFrozen`) by a tool call of a frozen agent; its details say who froze it and why. */
+export interface AgentFrozenDetails {
+  frozenBy?: string;
+  reason?: string;
+}
+
+/** The standing of agents as this worker sees it (fresh within a second), read through the worker's own client. */
+export function createStandingCheck(): (agentId: string) => Promise<void> {
+  const reader = new StandingReader(() => Context.current().client);
+  /** Refuses, for good, a call for an agent that is frozen: re-authorized at every attempt. */
+  return async (agentId) => {
+    const standing = await reader.read(agentId);
+    if (!standing.frozen) return;
+    throw ApplicationFailure.create({
+      message: `agent ${agentId} is frozen by ${standing.frozenBy ?? 'an operator'}: ${standing.reason ?? 'no reason given'}`,
+      type: 'AgentFrozen',
+      nonRetryable: true,
+      details: [{ frozenBy: standing.frozenBy, reason: standing.reason } satisfies AgentFrozenDetails],
+    });
+  };
+}
+
+/** The kill switch's sweep: cancels every action of a frozen agent that has not started executing. */
+export function createStandingActivities() {
+  return {
+    async cancelPendingActions({ agentId, by, reason }: CancelPendingInput): Promise<{ cancelled: number }> {
+      const client = Context.current().client;
+      const query = `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN ('assessing', 'awaiting_approval')`;
+      let cancelled = 0;
+      for await (const wf of client.workflow.list({ query })) {
+        try {
+          await client.workflow.getHandle(wf.workflowId).executeUpdate(cancelUpdate, { args: [{ by, reason: `agent frozen: ${reason}` }] });
+          cancelled++;
+        } catch (err) {
+          // Already executing or over: the executor's own check stops whatever has not run yet.
+          if (!(err instanceof WorkflowUpdateFailedError) && !(err instanceof WorkflowNotFoundError)) throw err;
+        }
+      }
+      return { cancelled };
+    },
+  };
+}

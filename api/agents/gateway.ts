@@ -1,0 +1,92 @@
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { AgentConfig } from '../../domain/config.js';
+import { activeStanding, type AgentStanding } from '../../domain/standing.js';
+import type { AirlockConfig } from '../../config/index.js';
+import { StandingReader } from '../../lib/standing-reader.js';
+import type { agentWorkflow } from '../../workflows/agent-workflow.js';
+import {
+  ACTION_WORKFLOW_TYPE,
+  AGENT_WORKFLOW_TYPE,
+  agentWorkflowId,
+  freezeUpdate,
+  searchAttributes,
+  unfreezeUpdate,
+  type FreezeArgs,
+} from '../../workflows/messages.js';
+import { ApiError } from '../errors.js';
+
+/** `GET /v1/agents/:id`: the agent's standing and how many of its actions await approval. */
+export interface AgentView extends AgentStanding {
+  owner: string;
+  pendingApprovals: number;
+}
+
+/** The kill switch, through the agents' workflows. */
+export class AgentGateway {
+  readonly standing: StandingReader;
+
+  constructor(
+    private readonly client: Client,
+    private readonly config: AirlockConfig,
+  ) {
+    this.standing = new StandingReader(() => client);
+  }
+
+  /** A configured agent; 404 for anything else. */
+  agent(agentId: string): AgentConfig {
+    const agent = this.config.file.agents.find((a) => a.id === agentId);
+    if (!agent) throw new ApiError('not_found', `no agent ${agentId}`);
+    return agent;
+  }
+
+  /** 423 when the agent is frozen (its standing is at most a second old). */
+  async assertActive(agentId: string): Promise<void> {
+    const standing = await this.standing.read(agentId);
+    if (!standing.frozen) return;
+    throw new ApiError('agent_frozen', `agent ${agentId} is frozen: ${standing.reason ?? 'no reason given'}`, {
+      frozenBy: standing.frozenBy,
+      frozenAt: standing.frozenAt,
+      reason: standing.reason,
+    });
+  }
+
+  /** The agent's standing (fresh) and its actions awaiting approval (from visibility, a second or so behind). */
+  async view(agentId: string): Promise<AgentView> {
+    const agent = this.agent(agentId);
+    const [standing, pending] = await Promise.all([
+      this.standing.read(agentId, true),
+      this.client.workflow.count(
+        `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} = 'awaiting_approval'`,
+      ),
+    ]);
+    return { ...standing, owner: agent.owner, pendingApprovals: pending.count };
+  }
+
+  /** Freezes the agent (starting its workflow the first time) and waits until its pending actions are cancelled. */
+  async freeze(agentId: string, args: FreezeArgs): Promise<AgentStanding> {
+    this.agent(agentId);
+    const start = new WithStartWorkflowOperation<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
+      workflowId: agentWorkflowId(agentId),
+      taskQueue: this.config.env.AIRLOCK_TASK_QUEUE,
+      args: [{ agentId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `standing of agent ${agentId} (the kill switch)`,
+    });
+    const standing = await this.client.workflow.executeUpdateWithStart(freezeUpdate, { args: [args], startWorkflowOperation: start });
+    this.standing.forget(agentId);
+    return standing;
+  }
+
+  /** Unfreezes the agent; an agent never frozen is already active. */
+  async unfreeze(agentId: string, by: string): Promise<AgentStanding> {
+    this.agent(agentId);
+    try {
+      const standing = await this.client.workflow.getHandle(agentWorkflowId(agentId)).executeUpdate(unfreezeUpdate, { args: [{ by }] });
+      this.standing.forget(agentId);
+      return standing;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return activeStanding(agentId);
+      throw err;
+    }
+  }
+}
