@@ -99,7 +99,7 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
     express.json({ limit: bodyLimitBytes(config.file.limits.parametersBytes) }),
     authenticate(config.file.agents, config.file.operators),
   );
-  app.use('/v1/actions', actionRoutes(gateway, identities, agents));
+  app.use('/v1/actions', actionRoutes(gateway, identities, agents, config.file.limits));
   app.use('/v1/agents', agentRoutes(agents, identities));
 
   app.use((req, _res) => {

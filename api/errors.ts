@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   stale_version: 409,
   payload_too_large: 413,
   agent_frozen: 423,
+  rate_limited: 429,
+  too_many_pending: 429,
   unsupported_media_type: 415,
   temporal_unavailable: 503,
   internal: 500,
@@ -32,12 +34,16 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorBody['error']['details'],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterS?: number },
   ) {
     super(message, options);
     this.name = 'ApiError';
     this.status = ERROR_STATUS[code];
+    this.retryAfterS = options?.retryAfterS;
   }
+
+  /** Seconds to wait before trying again, sent as `Retry-After` (429s). */
+  readonly retryAfterS: number | undefined;
 
   toBody(): ErrorBody {
     return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
@@ -90,6 +96,7 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
           : undefined;
   if (apiError) {
     if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+    if (apiError.retryAfterS !== undefined) res.setHeader('retry-after', String(apiError.retryAfterS));
     res.status(apiError.status).json(apiError.toBody());
     return;
   }

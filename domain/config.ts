@@ -100,6 +100,14 @@ export const LimitsConfig = z.strictObject({
   parametersBytes: z.number().int().min(256).max(16 * 1024 * 1024).default(64 * 1024),
   /** Deepest nesting of `parameters`; deeper is 400. */
   parametersDepth: z.number().int().min(1).max(MAX_PARAMETERS_DEPTH).default(MAX_PARAMETERS_DEPTH),
+  /** Submissions one agent may make in a minute; more is 429 `rate_limited`. */
+  agentPerMinute: z.number().int().min(1).optional(),
+  /** Submissions one session may carry in a minute; more is 429 `rate_limited`. */
+  sessionPerMinute: z.number().int().min(1).optional(),
+  /** This many `rate_limited` refusals of one agent within a minute freeze it (`frozenBy: airlock`). */
+  freezeAfter: z.number().int().min(1).optional(),
+  /** Actions of one agent awaiting approval at once; another that needs approval is 429 `too_many_pending`. */
+  maxPendingPerAgent: z.number().int().min(1).default(20),
 });
 export type LimitsConfig = z.output<typeof LimitsConfig>;
 
@@ -164,7 +172,7 @@ export const AirlockFile = z
     /** The sensitivity of what tools touch, by resource type and id. */
     resources: z.array(ResourceClass).default([]),
     policy: Policy,
-    limits: LimitsConfig.default({ parametersBytes: 64 * 1024, parametersDepth: MAX_PARAMETERS_DEPTH }),
+    limits: LimitsConfig.default({ parametersBytes: 64 * 1024, parametersDepth: MAX_PARAMETERS_DEPTH, maxPendingPerAgent: 20 }),
     grants: GrantsConfig.default({ issuer: 'airlock', ttl: MAX_GRANT_TTL_MS, keys: [] }),
     approvals: ApprovalsConfig.default({
       timeout: 3_600_000,

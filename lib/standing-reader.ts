@@ -7,7 +7,7 @@ export const STANDING_TTL_MS = 1_000;
 
 /**
  * Reads agents' standing from their workflows' memo (a describe: no worker
- * needed), each kept for at most {@link STANDING_TTL_MS}. An agent never frozen
+ * needed); an active standing is kept for at most {@link STANDING_TTL_MS}. An agent never frozen
  * has no workflow and is active. Anything else that fails is thrown: the
  * caller fails closed.
  */
@@ -18,7 +18,9 @@ export class StandingReader {
 
   async read(agentId: string, fresh = false): Promise<AgentStanding> {
     const cached = this.cache.get(agentId);
-    if (!fresh && cached && cached.until > Date.now()) return cached.standing;
+    // Only "active" is trusted from the cache: a frozen agent is read again, so an
+    // unfreeze takes effect at once while a freeze takes at most the TTL.
+    if (!fresh && cached && cached.until > Date.now() && !cached.standing.frozen) return cached.standing;
     let standing: AgentStanding;
     try {
       const description = await this.client().workflow.getHandle(agentWorkflowId(agentId)).describe();

@@ -112,6 +112,7 @@ export class ActionGateway {
       const existing = await this.resubmission(input, waitMs);
       if (existing) return existing;
     }
+    await this.assertRoomForApproval(input);
     const { risk } = input;
     const start = new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, {
       workflowId: workflowIdOf(input.actionId),
@@ -155,6 +156,26 @@ export class ActionGateway {
       }
     }
     return this.sameRequest(input, state.requestHash, state);
+  }
+
+  /**
+   * An agent may keep at most `limits.maxPendingPerAgent` actions awaiting
+   * approval, so a flood of small requests cannot bury a critical one. Only
+   * checked for a new action that may need approval (a tool with a preview counts
+   * until it has answered); auto actions pay nothing for it.
+   */
+  private async assertRoomForApproval(input: ActionInput): Promise<void> {
+    if (input.risk.tier === 'auto' || input.risk.tier === 'deny') return;
+    const max = this.config.file.limits.maxPendingPerAgent;
+    const { count } = await this.client.workflow.count(
+      `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${input.agent.id}' AND ${searchAttributes.status.name} = 'awaiting_approval'`,
+    );
+    if (count >= max) {
+      throw new ApiError('too_many_pending', `agent ${input.agent.id} already has ${count} actions awaiting approval (limits.maxPendingPerAgent is ${max})`, {
+        pending: count,
+        limit: max,
+      }, { retryAfterS: 60 });
+    }
   }
 
   private sameRequest(input: ActionInput, requestHash: unknown, state: ActionState): ActionState {

@@ -9,6 +9,8 @@ import { ApiError } from '../errors.js';
 import { route } from '../validate.js';
 import type { AgentGateway } from '../agents/gateway.js';
 import { agentOfActionId, notFound, type ActionGateway } from './gateway.js';
+import { Velocity } from './velocity.js';
+import type { LimitsConfig } from '../../domain/config.js';
 
 /** Query of `POST /v1/actions`: how long to hold the answer for the action to settle. */
 export const SubmitQuery = z.object({
@@ -32,8 +34,9 @@ function assertCanSee(principal: Principal, actionId: string): void {
 }
 
 /** The `/v1/actions` routes. */
-export function actionRoutes(gateway: ActionGateway, identities: Identities, agents: AgentGateway): Router {
+export function actionRoutes(gateway: ActionGateway, identities: Identities, agents: AgentGateway, limits: LimitsConfig): Router {
   const router = Router();
+  const velocity = new Velocity(limits);
 
   router.post(
     '/',
@@ -47,6 +50,22 @@ export function actionRoutes(gateway: ActionGateway, identities: Identities, age
       }
       // The kill switch: a frozen agent submits nothing (its standing is at most a second old).
       await agents.assertActive(agent.id);
+      const throttle = velocity.admit(agent.id, body.sessionId);
+      if (throttle) {
+        // A burst that keeps hitting the limit is a runaway: stop it, durably, for everyone.
+        if (limits.freezeAfter !== undefined && throttle.refusals > limits.freezeAfter) {
+          const reason = `${throttle.refusals} submissions refused within a minute for going too fast (limits.freezeAfter is ${limits.freezeAfter})`;
+          await agents.freeze(agent.id, { by: 'airlock', reason });
+          req.log.warn({ agentId: agent.id, refusals: throttle.refusals }, 'agent frozen by airlock');
+          throw new ApiError('agent_frozen', `agent ${agent.id} is frozen: ${reason}`, { frozenBy: 'airlock', reason });
+        }
+        throw new ApiError(
+          'rate_limited',
+          `${throttle.scope === 'agent' ? `agent ${agent.id}` : `session ${body.sessionId}`} may submit at most ${throttle.limit} actions a minute (limits.${throttle.scope}PerMinute)`,
+          { scope: throttle.scope, limit: throttle.limit, retryAfterS: throttle.retryAfterS },
+          { retryAfterS: throttle.retryAfterS },
+        );
+      }
       const state = await gateway.submit(agent, body, query.wait * 1000);
       req.log.info({ actionId: state.id, status: state.status, tier: state.risk.tier, score: state.risk.score }, 'action submitted');
       res.status(202).json(state);

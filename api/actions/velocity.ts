@@ -1,0 +1,62 @@
+import type { LimitsConfig } from '../../domain/config.js';
+
+const MINUTE_MS = 60_000;
+
+/** Timestamps within the last minute, per key. */
+class Window {
+  private readonly times = new Map<string, number[]>();
+
+  /** Recent events of `key`, pruned. */
+  recent(key: string, now: number): number[] {
+    const kept = (this.times.get(key) ?? []).filter((t) => t > now - MINUTE_MS);
+    if (kept.length > 0) this.times.set(key, kept);
+    else this.times.delete(key);
+    return kept;
+  }
+
+  add(key: string, now: number): number {
+    const kept = this.recent(key, now);
+    kept.push(now);
+    this.times.set(key, kept);
+    return kept.length;
+  }
+}
+
+/** A refusal for going too fast: which limit, and when the oldest counted submission leaves the window. */
+export interface Throttle {
+  scope: 'agent' | 'session';
+  limit: number;
+  retryAfterS: number;
+  /** Refusals of this agent within the last minute, this one included. */
+  refusals: number;
+}
+
+/**
+ * Velocity limits over a sliding minute: per agent and per session. Counted in
+ * this API replica (a limit holds per replica: behind N replicas an agent may
+ * reach N times it); the freeze they can lead to is durable and global.
+ */
+export class Velocity {
+  private readonly submissions = new Window();
+  private readonly refusals = new Window();
+
+  constructor(private readonly limits: Pick<LimitsConfig, 'agentPerMinute' | 'sessionPerMinute'>) {}
+
+  /** Counts a submission, or says why it must be refused (and counts the refusal). */
+  admit(agentId: string, sessionId: string, now = Date.now()): Throttle | undefined {
+    const checks = [
+      { scope: 'agent' as const, key: `a:${agentId}`, limit: this.limits.agentPerMinute },
+      { scope: 'session' as const, key: `s:${agentId}\0${sessionId}`, limit: this.limits.sessionPerMinute },
+    ];
+    for (const { scope, key, limit } of checks) {
+      if (limit === undefined) continue;
+      const recent = this.submissions.recent(key, now);
+      if (recent.length >= limit) {
+        const oldest = recent[recent.length - limit]!;
+        return { scope, limit, retryAfterS: Math.max(1, Math.ceil((oldest + MINUTE_MS - now) / 1000)), refusals: this.refusals.add(agentId, now) };
+      }
+    }
+    for (const { key, limit } of checks) if (limit !== undefined) this.submissions.add(key, now);
+    return undefined;
+  }
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { ActionState } from '../../domain/action.js';
+import type { AgentStanding } from '../../domain/standing.js';
+import { isolatedAgent, KEYS, REQUESTS } from '../helpers/config.js';
+import { eventually, startStack, type Stack } from '../helpers/stack.js';
+
+describe('velocity and pending limits', () => {
+  let stack: Stack;
+  const fast = isolatedAgent('fast');
+  const chatty = isolatedAgent('chatty');
+  const flooding = isolatedAgent('flooding');
+  before(async () => {
+    stack = await startStack({
+      edit: (file) => {
+        for (const a of [fast, chatty, flooding]) a.addTo(file);
+        file.limits = { agentPerMinute: 4, sessionPerMinute: 2, freezeAfter: 2, maxPendingPerAgent: 2 };
+      },
+    });
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  const submit = (key: string, body: unknown, wait = 10) => stack.call<ActionState>('POST', `/v1/actions?wait=${wait}`, { key, body });
+
+  it('over agentPerMinute → 429 rate_limited with Retry-After; bursting past freezeAfter refusals freezes the agent (by airlock)', async () => {
+    for (let i = 0; i < 4; i++) assert.equal((await submit(fast.key, REQUESTS.devRead({ sessionId: `fast-${i}` }))).status, 202);
+    const limited = await submit(fast.key, REQUESTS.devRead({ sessionId: 'fast-4' }));
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error?.code, 'rate_limited');
+    assert.equal(limited.body.error?.details.scope, 'agent');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+    assert.equal((await submit(fast.key, REQUESTS.devRead({ sessionId: 'fast-5' }))).status, 429, 'the second refusal is still only a refusal');
+    const frozen = await submit(fast.key, REQUESTS.devRead({ sessionId: 'fast-6' }));
+    assert.equal(frozen.status, 423, 'the third refusal within the minute is past freezeAfter: 2');
+    assert.equal(frozen.body.error?.code, 'agent_frozen');
+    const standing = (await stack.call<AgentStanding>('GET', `/v1/agents/${fast.id}`, { key: KEYS.alice })).body;
+    assert.deepEqual([standing.frozen, standing.frozenBy], [true, 'airlock']);
+    assert.match(standing.reason ?? '', /refused within a minute/);
+    assert.equal(stack.target.callsTo('crm.contacts.read').filter((c) => c.body.agentId === fast.id).length, 4);
+  });
+
+  it('over sessionPerMinute → 429 naming the session; another session of the agent still works', async () => {
+    assert.equal((await submit(chatty.key, REQUESTS.devRead({ sessionId: 'chat-a' }))).status, 202);
+    assert.equal((await submit(chatty.key, REQUESTS.devRead({ sessionId: 'chat-a' }))).status, 202);
+    const limited = await submit(chatty.key, REQUESTS.devRead({ sessionId: 'chat-a' }));
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error?.details.scope, 'session');
+    assert.match(limited.body.error?.message ?? '', /session chat-a may submit at most 2/);
+    assert.equal((await submit(chatty.key, REQUESTS.devRead({ sessionId: 'chat-b' }))).body.status, 'succeeded');
+  });
+
+  it('with maxPendingPerAgent actions awaiting approval, another that needs approval → 429 too_many_pending; auto actions still run', async () => {
+    const pending = [];
+    for (const s of ['p1', 'p2']) pending.push((await submit(flooding.key, REQUESTS.prodTransfer({ sessionId: s }))).body);
+    assert.deepEqual(pending.map((p) => p.status), ['awaiting_approval', 'awaiting_approval']);
+    await eventually(async () => {
+      const view = await stack.call<{ pendingApprovals: number }>('GET', `/v1/agents/${flooding.id}`, { key: KEYS.alice });
+      return view.body.pendingApprovals === 2 ? true : undefined;
+    }, 10_000, 'visibility to count both');
+    const refused = await submit(flooding.key, REQUESTS.prodTransfer({ sessionId: 'p3' }));
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error?.code, 'too_many_pending');
+    assert.deepEqual([refused.body.error?.details.pending, refused.body.error?.details.limit], [2, 2]);
+    assert.equal((await submit(flooding.key, REQUESTS.devRead({ sessionId: 'p4' }))).body.status, 'succeeded', 'an auto action needs no room');
+    for (const p of pending) await stack.call('POST', `/v1/actions/${p.id}/cancel`, { key: flooding.key });
+  });
+});
