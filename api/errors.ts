@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   idempotency_conflict: 409,
   stale_version: 409,
+  loop_detected: 409,
   payload_too_large: 413,
   agent_frozen: 423,
   rate_limited: 429,

@@ -108,6 +108,8 @@ export const LimitsConfig = z.strictObject({
   freezeAfter: z.number().int().min(1).optional(),
   /** Actions of one agent awaiting approval at once; another that needs approval is 429 `too_many_pending`. */
   maxPendingPerAgent: z.number().int().min(1).default(20),
+  /** The same tool with the same parameters that failed this often within the window is refused: 409 `loop_detected`. */
+  loop: z.strictObject({ failures: z.number().int().min(1).default(3), window: Duration.default(600_000) }).default({ failures: 3, window: 600_000 }),
 });
 export type LimitsConfig = z.output<typeof LimitsConfig>;
 
@@ -172,7 +174,12 @@ export const AirlockFile = z
     /** The sensitivity of what tools touch, by resource type and id. */
     resources: z.array(ResourceClass).default([]),
     policy: Policy,
-    limits: LimitsConfig.default({ parametersBytes: 64 * 1024, parametersDepth: MAX_PARAMETERS_DEPTH, maxPendingPerAgent: 20 }),
+    limits: LimitsConfig.default({
+      parametersBytes: 64 * 1024,
+      parametersDepth: MAX_PARAMETERS_DEPTH,
+      maxPendingPerAgent: 20,
+      loop: { failures: 3, window: 600_000 },
+    }),
     grants: GrantsConfig.default({ issuer: 'airlock', ttl: MAX_GRANT_TTL_MS, keys: [] }),
     approvals: ApprovalsConfig.default({
       timeout: 3_600_000,

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { connectWithRetry } from './connection.js';
-import { devServerSearchAttributeFlags } from './search-attributes.js';
+import { devServerSearchAttributeFlags, registerSearchAttributes } from './search-attributes.js';
 
 /** Options of {@link startDevServer}. */
 export interface DevServerOptions {
@@ -68,6 +68,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const address = `127.0.0.1:${port}`;
   const ready = connectWithRetry({ address }, 60_000).then(async (conn) => {
     await conn.workflowService.getSystemInfo({});
+    // The flags register attributes only in a new database: one kept from an
+    // earlier version of Airlock gets the attributes added since.
+    await registerSearchAttributes(conn, options.namespace ?? 'default');
     await conn.close();
   });
   const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => code)]);

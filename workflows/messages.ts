@@ -72,4 +72,6 @@ export const searchAttributes = {
   tier: defineSearchAttributeKey('AirlockTier', SearchAttributeType.KEYWORD),
   riskScore: defineSearchAttributeKey('AirlockRiskScore', SearchAttributeType.INT),
   status: defineSearchAttributeKey('AirlockStatus', SearchAttributeType.KEYWORD),
+  /** SHA-256 of the agent's parameters (version 1): finds the same call failing again and again. */
+  paramsHash: defineSearchAttributeKey('AirlockParamsHash', SearchAttributeType.KEYWORD),
 } as const;

@@ -112,7 +112,7 @@ export class ActionGateway {
       const existing = await this.resubmission(input, waitMs);
       if (existing) return existing;
     }
-    await this.assertRoomForApproval(input);
+    await Promise.all([this.assertRoomForApproval(input), this.assertNotLooping(input)]);
     const { risk } = input;
     const start = new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, {
       workflowId: workflowIdOf(input.actionId),
@@ -129,6 +129,7 @@ export class ActionGateway {
         { key: searchAttributes.tool, value: request.tool },
         { key: searchAttributes.environment, value: request.environment },
         { key: searchAttributes.status, value: 'assessing' },
+        { key: searchAttributes.paramsHash, value: input.paramsSha256 },
       ],
       staticSummary: `${request.tool} by ${agent.id} in ${request.environment} — ${
         input.tool.executor.previewUrl ? 'awaiting preview' : `${risk.tier}, ${risk.score}`
@@ -176,6 +177,35 @@ export class ActionGateway {
         limit: max,
       }, { retryAfterS: 60 });
     }
+  }
+
+  /**
+   * The same call (agent, tool, parameters hash) that failed `limits.loop.failures`
+   * times within `limits.loop.window` is refused, naming those actions: an agent
+   * retrying a broken call in a loop stops at Airlock, not at the tool.
+   */
+  private async assertNotLooping(input: ActionInput): Promise<void> {
+    const { failures, window } = this.config.file.limits.loop;
+    const since = new Date(Date.now() - window).toISOString();
+    const query = [
+      `WorkflowType = '${ACTION_WORKFLOW_TYPE}'`,
+      `${searchAttributes.agent.name} = '${input.agent.id}'`,
+      `${searchAttributes.tool.name} = '${input.request.tool}'`,
+      `${searchAttributes.paramsHash.name} = '${input.paramsSha256}'`,
+      `${searchAttributes.status.name} = 'failed'`,
+      `CloseTime > '${since}'`,
+    ].join(' AND ');
+    const failed: string[] = [];
+    for await (const wf of this.client.workflow.list({ query, pageSize: failures })) {
+      failed.push(wf.workflowId.replace(/^action-/, ''));
+      if (failed.length >= failures) break;
+    }
+    if (failed.length < failures) return;
+    throw new ApiError(
+      'loop_detected',
+      `${input.request.tool} with these parameters failed ${failed.length} times in the last ${Math.round(window / 60_000)} min for agent ${input.agent.id}; fix the call instead of repeating it`,
+      { actionIds: failed, failures, windowMs: window },
+    );
   }
 
   private sameRequest(input: ActionInput, requestHash: unknown, state: ActionState): ActionState {

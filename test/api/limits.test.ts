@@ -68,3 +68,36 @@ describe('velocity and pending limits', () => {
     for (const p of pending) await stack.call('POST', `/v1/actions/${p.id}/cancel`, { key: flooding.key });
   });
 });
+
+describe('loops', () => {
+  it('the same tool and parameters failing limits.loop.failures times → 409 loop_detected naming those actions; other parameters still go', async () => {
+    const looper = isolatedAgent('looper');
+    const stack = await startStack({
+      edit: (file) => {
+        looper.addTo(file);
+        file.limits = { loop: { failures: 3, window: '10m' } };
+      },
+    });
+    try {
+      stack.target.respond('crm.contacts.read', (call) => ((call.body.parameters as { id?: string }).id === 'broken' ? { status: 400 } : { status: 200 }));
+      const broken = REQUESTS.devRead({ parameters: { id: 'broken' } });
+      const failed: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await stack.call<ActionState>('POST', '/v1/actions?wait=10', { key: looper.key, body: broken });
+        assert.equal(res.body.status, 'failed');
+        failed.push(res.body.id);
+      }
+      const refused = await eventually(async () => {
+        const res = await stack.call('POST', '/v1/actions?wait=10', { key: looper.key, body: broken });
+        return res.status === 409 ? res : undefined;
+      }, 10_000, 'visibility to see the three failures');
+      assert.equal(refused.body.error?.code, 'loop_detected');
+      assert.deepEqual([...refused.body.error?.details.actionIds].sort(), [...failed].sort());
+      assert.equal(stack.target.callsTo('crm.contacts.read').filter((c) => (c.body.parameters as { id?: string }).id === 'broken').length, 3);
+      const other = await stack.call<ActionState>('POST', '/v1/actions?wait=10', { key: looper.key, body: REQUESTS.devRead({ parameters: { id: 'fine' } }) });
+      assert.equal(other.body.status, 'succeeded');
+    } finally {
+      await stack.close();
+    }
+  });
+});

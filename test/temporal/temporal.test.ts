@@ -38,6 +38,7 @@ describe('Temporal CLI resolution', () => {
       'AirlockTier=Keyword',
       'AirlockRiskScore=Int',
       'AirlockStatus=Keyword',
+      'AirlockParamsHash=Keyword',
     ]);
   });
 });
@@ -67,7 +68,7 @@ describe('npm run temporal:setup', () => {
         first = setup();
       }
       assert.equal(first.status, 0, first.stderr);
-      assert.match(first.stdout, /registered AirlockAgent, AirlockTool, AirlockEnvironment, AirlockTier, AirlockRiskScore, AirlockStatus/);
+      assert.match(first.stdout, /registered AirlockAgent, AirlockTool, AirlockEnvironment, AirlockTier, AirlockRiskScore, AirlockStatus, AirlockParamsHash/);
       const listed = await connection.operatorService.listSearchAttributes({ namespace });
       assert.ok(Object.keys(listed.customAttributes ?? {}).includes('AirlockRiskScore'));
       const second = setup();
