@@ -1,7 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { StandingReader } from '../lib/standing-reader.js';
-import { ACTION_WORKFLOW_TYPE, cancelUpdate, searchAttributes } from '../workflows/messages.js';
+import type { RecentFailure } from '../domain/standing.js';
+import { ACTION_WORKFLOW_TYPE, AGENT_WORKFLOW_TYPE, agentWorkflowId, cancelUpdate, failureSignal, searchAttributes } from '../workflows/messages.js';
 
 /** Input of `cancelPendingActions`. */
 export interface CancelPendingInput {
@@ -35,6 +36,18 @@ export function createStandingCheck(): (agentId: string) => Promise<void> {
 /** The kill switch's sweep: cancels every action of a frozen agent that has not started executing. */
 export function createStandingActivities() {
   return {
+    /** Tells the agent's workflow (starting it if needed) that one of its actions failed: loop detection reads it. */
+    async reportFailure({ agentId, failure }: { agentId: string; failure: RecentFailure }): Promise<void> {
+      const { client, info } = Context.current();
+      await client.workflow.signalWithStart(AGENT_WORKFLOW_TYPE, {
+        workflowId: agentWorkflowId(agentId),
+        taskQueue: info.taskQueue,
+        args: [{ agentId }],
+        signal: failureSignal,
+        signalArgs: [failure],
+      });
+    },
+
     async cancelPendingActions({ agentId, by, reason }: CancelPendingInput): Promise<{ cancelled: number }> {
       const client = Context.current().client;
       const query = `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN ('assessing', 'awaiting_approval')`;

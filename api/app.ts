@@ -76,8 +76,8 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
     }
   });
 
-  const gateway = new ActionGateway(client, config);
   const agents = new AgentGateway(client, config);
+  const gateway = new ActionGateway(client, config, agents.standing);
   const { approvals, operators } = config.file;
   const slackClient = slackEnabled(config)
     ? new WebClient(config.env.SLACK_BOT_TOKEN, { slackApiUrl: config.env.SLACK_API_URL, retryConfig: SLACK_LISTENER_RETRY })

@@ -21,3 +21,12 @@ export type AgentStanding = z.infer<typeof AgentStanding>;
 export function activeStanding(agentId: string): AgentStanding {
   return { agentId, frozen: false };
 }
+
+/** A failed execution, as the agent's workflow remembers it for loop detection. */
+export interface RecentFailure {
+  tool: string;
+  /** The hash of the agent's parameters (version 1). */
+  paramsHash: string;
+  actionId: string;
+  at: string;
+}

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -281,8 +282,25 @@ async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaiti
       store.setStatus('cancelled', { cancelledBy: frozen?.frozenBy ?? 'airlock', cancelReason: cause.message });
       return;
     }
+    // Loop detection counts failures from the agent's record: reported before the agent hears of it, so its
+    // retry meets it. Actions that failed before this release report none.
+    if (patched('airlock-report-failures')) await reportFailure(input, state.id);
     store.setStatus('failed', failureOf(err, retry.maxAttempts, executor.deadline));
   }
+}
+
+/** Records a failed execution with the agent's workflow, best effort: loop detection may miss one, the action is unaffected. */
+async function reportFailure(input: ActionInput, actionId: string): Promise<void> {
+  const { reportFailure } = proxyActivities<Activities>({
+    startToCloseTimeout: '10s',
+    retry: { maximumAttempts: 3, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s' },
+  });
+  await reportFailure({
+    agentId: input.agent.id,
+    failure: { tool: input.request.tool, paramsHash: input.paramsSha256, actionId, at: new Date().toISOString() },
+  }).catch((err: unknown) => {
+    if (!(err instanceof ActivityFailure)) throw err;
+  });
 }
 
 /** What the state says about a failed execution: the last executor answer, attempts, and why. */

@@ -2,7 +2,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionState } from '../domain/action.js';
 import type { DecisionInput } from '../domain/decision.js';
-import type { AgentStanding } from '../domain/standing.js';
+import type { AgentStanding, RecentFailure } from '../domain/standing.js';
 
 /** The task queue Airlock's workers poll unless `AIRLOCK_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'airlock';
@@ -45,6 +45,12 @@ export function agentWorkflowId(agentId: string): string {
 
 /** Memo key under which the agent workflow keeps its standing, readable by describe with no worker running. */
 export const STANDING_MEMO = 'standing';
+
+/** Memo key under which the agent workflow keeps its recent failed executions, for loop detection. */
+export const FAILURES_MEMO = 'failures';
+
+/** An action of the agent failed to execute; nobody waits for the answer. */
+export const failureSignal = defineSignal<[RecentFailure]>('failure');
 
 /** Arguments of {@link freezeUpdate}. */
 export interface FreezeArgs {

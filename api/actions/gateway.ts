@@ -29,6 +29,7 @@ import {
   stateQuery,
   type CancelArgs,
 } from '../../workflows/messages.js';
+import { StandingReader } from '../../lib/standing-reader.js';
 import { ApiError } from '../errors.js';
 import { workflowIdOf } from './ids.js';
 import { ActionPreparer } from './prepare.js';
@@ -84,11 +85,16 @@ const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict' | 'stale_version'> 
 export class ActionGateway {
   readonly preparer: ActionPreparer;
 
+  private readonly records: StandingReader;
+
   constructor(
     private readonly client: Client,
     private readonly config: AirlockConfig,
+    /** The agents' records (standing, recent failures); shared with the agent routes when given. */
+    records?: StandingReader,
   ) {
     this.preparer = new ActionPreparer(config);
+    this.records = records ?? new StandingReader(() => client);
   }
 
   private handle(actionId: string): WorkflowHandle<typeof actionWorkflow> {
@@ -182,24 +188,17 @@ export class ActionGateway {
   /**
    * The same call (agent, tool, parameters hash) that failed `limits.loop.failures`
    * times within `limits.loop.window` is refused, naming those actions: an agent
-   * retrying a broken call in a loop stops at Airlock, not at the tool.
+   * retrying a broken call in a loop stops at Airlock, not at the tool. The
+   * failures come from the agent's record (the memo its workflow keeps, read with
+   * its standing and trusted for a second), so the check costs the auto path nothing.
    */
   private async assertNotLooping(input: ActionInput): Promise<void> {
     const { failures, window } = this.config.file.limits.loop;
-    const since = new Date(Date.now() - window).toISOString();
-    const query = [
-      `WorkflowType = '${ACTION_WORKFLOW_TYPE}'`,
-      `${searchAttributes.agent.name} = '${input.agent.id}'`,
-      `${searchAttributes.tool.name} = '${input.request.tool}'`,
-      `${searchAttributes.paramsHash.name} = '${input.paramsSha256}'`,
-      `${searchAttributes.status.name} = 'failed'`,
-      `CloseTime > '${since}'`,
-    ].join(' AND ');
-    const failed: string[] = [];
-    for await (const wf of this.client.workflow.list({ query, pageSize: failures })) {
-      failed.push(wf.workflowId.replace(/^action-/, ''));
-      if (failed.length >= failures) break;
-    }
+    const since = Date.now() - window;
+    const { failures: recent } = await this.records.record(input.agent.id);
+    const failed = recent
+      .filter((f) => f.tool === input.request.tool && f.paramsHash === input.paramsSha256 && Date.parse(f.at) > since)
+      .map((f) => f.actionId);
     if (failed.length < failures) return;
     throw new ApiError(
       'loop_detected',

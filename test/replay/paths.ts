@@ -14,6 +14,7 @@ export const REQUIRED_PATHS = [
   'expired',
   'cancelled',
   'execution-failed',
+  'execution-failed-reported',
   'preview-unavailable',
   'denied',
   'frozen-while-executing',
@@ -87,6 +88,8 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     ids.set('cancelled', { stack, id: cancelled.id });
 
     ids.set('execution-failed', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId: 'fails' }))).id });
+    // Since loop detection, a failure is reported to the agent's workflow first (behind a patch).
+    ids.set('execution-failed-reported', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId: 'fails' }))).id });
 
     const down = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'preview-down' }));
     await decide(stack, down.id, KEYS.bob, { decision: 'approve', version: 1 });
