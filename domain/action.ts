@@ -159,6 +159,8 @@ export const Approval = z.object({
   paramsSha256: z.string(),
   /** Every personal id the decider was known by (Slack user id, operator ids): one person, one approval. */
   ids: z.array(z.string()),
+  /** Set once the approval is older than `approvals.maxAge`: it no longer counts, and its author may approve again. */
+  lapsed: z.boolean().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

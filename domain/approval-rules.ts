@@ -28,10 +28,23 @@ export function currentVersion(state: ActionState) {
   return state.versions[state.versions.length - 1]!;
 }
 
-/** Approvals that count towards executing the current version. */
+/** Approvals that count towards executing the current version (not lapsed). */
 export function countedApprovals(state: ActionState): Approval[] {
   const { version } = currentVersion(state);
-  return state.approvals.filter((a) => a.decision === 'approve' && a.version === version);
+  return state.approvals.filter((a) => a.decision === 'approve' && a.version === version && !a.lapsed);
+}
+
+/**
+ * Marks approvals older than `approvals.maxAge` as lapsed, as of `now` (the
+ * workflow's clock). Inputs from before `maxAge` existed carry none, and keep
+ * every approval, so their replay is unchanged.
+ */
+export function lapseApprovals(input: ActionInput, state: ActionState, now: number): ActionState {
+  const { maxAge } = input.approvals as { maxAge?: number };
+  if (maxAge === undefined) return state;
+  const stale = (a: Approval) => a.decision === 'approve' && !a.lapsed && Date.parse(a.at) <= now - maxAge;
+  if (!state.approvals.some(stale)) return state;
+  return { ...state, approvals: state.approvals.map((a) => (stale(a) ? { ...a, lapsed: true } : a)) };
 }
 
 /**
@@ -59,7 +72,7 @@ export function refuseDecision(input: ActionInput, state: ActionState, d: Decisi
   }
   // One decision per person per version, whichever of their ids it came under: an edit is a new thing to approve.
   const known = new Set([d.by, ...d.ids]);
-  if (state.approvals.some((a) => a.version === current.version && [a.by, ...a.ids].some((id) => known.has(id)))) {
+  if (state.approvals.some((a) => a.version === current.version && !a.lapsed && [a.by, ...a.ids].some((id) => known.has(id)))) {
     return { type: 'AlreadyDecided', message: `${d.by} has already decided this action` };
   }
   return undefined;

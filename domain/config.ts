@@ -145,6 +145,8 @@ export type ApprovalRoute = z.infer<typeof ApprovalRoute>;
 export const ApprovalsConfig = z
   .strictObject({
     timeout: Duration.default(3_600_000),
+    /** An approval older than this no longer counts: the quorum must be fresh. */
+    maxAge: Duration.default(3_600_000),
     /** People (Slack user ids `U…`/`W…`, operator ids) or Slack user groups (`S…`). */
     reviewers: z.array(PersonId).default([]),
     criticalApprovers: z.array(PersonId).default([]),
@@ -183,6 +185,7 @@ export const AirlockFile = z
     grants: GrantsConfig.default({ issuer: 'airlock', ttl: MAX_GRANT_TTL_MS, keys: [] }),
     approvals: ApprovalsConfig.default({
       timeout: 3_600_000,
+      maxAge: 3_600_000,
       reviewers: [],
       criticalApprovers: [],
       routes: [],

@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, AgentFrozenDetails, ExecutorFailureDetails, ExecutorPayload } from '../activities/index.js';
 import type { ActionState, ActionStatus, ActionVersion, Impact, Risk } from '../domain/action.js';
-import { applyDecision, currentVersion, refuseDecision } from '../domain/approval-rules.js';
+import { applyDecision, countedApprovals, currentVersion, lapseApprovals, refuseDecision } from '../domain/approval-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { ActionInput } from '../domain/input.js';
 import { initialActionState } from '../domain/state.js';
@@ -148,6 +148,9 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
   setHandler(
     decideUpdate,
     async (d: DecisionInput) => {
+      // The quorum must be fresh: approvals older than approvals.maxAge stop counting now.
+      const fresh = lapseApprovals(input, store.state, Date.now());
+      if (fresh !== store.state) store.replace(fresh);
       if (!d.edit) {
         store.replace(applyDecision(input, store.state, d, new Date().toISOString()));
         return store.state;
@@ -171,8 +174,10 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
     },
     {
       validator: (d) => {
+        // The same view of lapsed approvals as the handler, or a lapsed approver could not approve again.
+        const state = lapseApprovals(input, store.state, Date.now());
         if (editing) throw ApplicationFailure.nonRetryable('an edit of this action is being assessed; try again in a moment', 'EditInProgress');
-        const refusal = refuseDecision(input, store.state, d);
+        const refusal = refuseDecision(input, state, d);
         if (refusal) {
           throw ApplicationFailure.create({
             message: refusal.message,
@@ -263,7 +268,8 @@ async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaiti
   const state = store.state;
   // Exactly the approved version executes: an approver's edit replaces the agent's parameters.
   const version = currentVersion(state);
-  const approvers = state.approvals.filter((a) => a.decision === 'approve' && a.version === version.version).map((a) => a.by);
+  // Exactly the approvals that made the quorum: of this version, not lapsed.
+  const approvers = countedApprovals(state).map((a) => a.by);
   try {
     const outcome = await executeHttpTool({
       url: executor.url,

@@ -19,6 +19,7 @@ export const REQUIRED_PATHS = [
   'denied',
   'frozen-while-executing',
   'agent-frozen-unfrozen',
+  'approval-lapsed',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -47,6 +48,7 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     approvalTimeout: '3s',
     edit: (file) => {
       file.approvals.channel = 'C0APPROVALS';
+      file.approvals.maxAge = '2s';
       file.approvals.slackRetry = { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
     },
   });
@@ -76,6 +78,14 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     });
     await decide(stack, critical.id, KEYS.carol, { decision: 'approve', version: 2, paramsSha256: edited.versions[1]!.paramsSha256 });
     ids.set('critical-edit', { stack, id: critical.id });
+
+    // approvals.maxAge: alice's approval lapses before carol's, so alice approves again.
+    const lapsing = await submit(stack, REQUESTS.prodTransfer({ sessionId: 'lapsing' }));
+    await decide(stack, lapsing.id, KEYS.alice, { decision: 'approve', version: 1 });
+    await new Promise((r) => setTimeout(r, 2_500));
+    await decide(stack, lapsing.id, KEYS.carol, { decision: 'approve', version: 1 });
+    await decide(stack, lapsing.id, KEYS.alice, { decision: 'approve', version: 1 });
+    ids.set('approval-lapsed', { stack, id: lapsing.id });
 
     const rejected = await submit(stack, REQUESTS.prodUpdate({ sessionId: 'rejected' }));
     await decide(stack, rejected.id, KEYS.alice, { decision: 'reject', version: 1, reason: 'wrong segment' });

@@ -226,3 +226,32 @@ describe('workflow bundle', () => {
     assert.doesNotMatch(code, /node_modules\/zod\//);
   });
 });
+
+describe('approvals.maxAge', () => {
+  it('an approval older than maxAge no longer counts: the second approver does not complete a stale quorum, and the first may approve again', async () => {
+    const { client, close } = await testClient();
+    const target = await startCountingTarget();
+    const taskQueue = uniqueTaskQueue('max-age');
+    const worker = await startTestWorker(taskQueue);
+    try {
+      const config = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address, edit: (file) => (file.approvals.maxAge = '2s') });
+      const settled = await new ActionGateway(client, config).submit(config.file.agents[0]!, REQUESTS.prodTransfer(), 5_000);
+      assert.equal(settled.risk.tier, 'critical');
+      const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(settled.id));
+      await handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] });
+      await new Promise((r) => setTimeout(r, 2_500));
+      const second = await handle.executeUpdate(decideUpdate, { args: [person('U0CAROL')] });
+      assert.equal(second.status, 'awaiting_approval', 'alice’s approval lapsed: one fresh approval is not two');
+      assert.deepEqual(second.approvals.map((a) => [a.by, Boolean(a.lapsed)]), [['U0ALICE', true], ['U0CAROL', false]]);
+      assert.equal(target.callsFor(settled.id).length, 0);
+      const again = await handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] });
+      assert.equal(again.status, 'approved');
+      assert.equal((await handle.result()).status, 'succeeded');
+      assert.deepEqual(target.callsFor(settled.id)[0]!.body.approvers, ['U0CAROL', 'U0ALICE']);
+    } finally {
+      await worker.stop();
+      await target.close();
+      await close();
+    }
+  });
+});
