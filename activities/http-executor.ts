@@ -1,6 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ActionState, ExecutionResult, Resource, Tier } from '../domain/action.js';
+import type { ActionState, ExecutionResult, Impact, PreviewOutcome, Resource, Risk, Tier } from '../domain/action.js';
+import { assessVersion } from '../domain/assess-version.js';
+import type { AssessContext } from '../domain/input.js';
+import type { ResolvedPolicy } from '../domain/policy.js';
+import { higherTier } from '../domain/tiers.js';
 import type { GrantSigner } from '../grants/sign.js';
 import { callTool, isRetryableStatus, ToolUnreachable, type ToolAnswer } from './tool-call.js';
 
@@ -25,6 +29,8 @@ export interface ExecuteHttpToolInput {
   timeoutMs: number;
   /** The tool's `retry.maximumInterval`: a longer `Retry-After` is cut to it. */
   maxRetryDelayMs: number;
+  /** What the approved tier was scored from, to score it again with the worker's policy right before the call. */
+  reauthorize?: Reauthorize;
   action: ExecutorPayload;
   /** What the grant says beyond the action: the tier, and who approved this version. */
   grant: { tier: Tier; approvers: string[] };
@@ -53,8 +59,46 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
+/** The facts of the version about to execute and the tier it was approved at. */
+export interface Reauthorize {
+  context: Omit<AssessContext, 'policy'>;
+  claimed: Impact;
+  preview?: PreviewOutcome;
+  tier: Tier;
+  policyVersion: string;
+}
+
+/** Details of a `TierRose` failure: the version's risk under the policy in force now. */
+export interface TierRoseDetails {
+  risk: Risk;
+}
+
+/**
+ * Scores the version again with the policy this worker has loaded now; throws
+ * (non-retryable, `TierRose`) when that gives a higher tier than the one approved.
+ * The same policy version cannot score differently, so it is not scored again.
+ */
+function reauthorizeTier(policy: ResolvedPolicy | undefined, input: ExecuteHttpToolInput): void {
+  const r = input.reauthorize;
+  if (!policy || !r || policy.version === r.policyVersion) return;
+  const risk = assessVersion({ ...r.context, policy }, input.action.parameters, r.claimed, r.preview);
+  if (higherTier(risk.tier, r.tier) === r.tier) return;
+  throw ApplicationFailure.create({
+    message: `policy ${policy.version} puts this action at ${risk.tier}, above the ${r.tier} it was approved at`,
+    type: 'TierRose',
+    nonRetryable: true,
+    details: [{ risk } satisfies TierRoseDetails],
+  });
+}
+
 /** Builds the HTTP executor activity; `fetchImpl` is injectable for tests of the activity alone. */
-export function createHttpExecutor(signer: GrantSigner, fetchImpl: typeof fetch = fetch, checkStanding: (agentId: string) => Promise<void> = async () => {}) {
+export function createHttpExecutor(
+  signer: GrantSigner,
+  fetchImpl: typeof fetch = fetch,
+  checkStanding: (agentId: string) => Promise<void> = async () => {},
+  /** The policy this worker has loaded now (re-authorization); without one the tier is not checked again. */
+  policy?: ResolvedPolicy,
+) {
   /**
    * Calls a tool's HTTP executor once per attempt, with a grant signed for that
    * attempt. 2xx succeeds; 408, 429 and 5xx, timeouts and refused connections
@@ -63,8 +107,10 @@ export function createHttpExecutor(signer: GrantSigner, fetchImpl: typeof fetch 
    */
   return async function executeHttpTool(input: ExecuteHttpToolInput): Promise<ExecuteHttpToolOutput> {
     const { attempt } = Context.current().info;
-    // Re-authorized right before every attempt: a frozen agent's action never reaches its tool.
+    // Re-authorized right before every attempt: a frozen agent's action never reaches
+    // its tool, nor one that the policy in force now puts above its approved tier.
     await checkStanding(input.action.agentId);
+    reauthorizeTier(policy, input);
     let answer: ToolAnswer;
     try {
       answer = await callTool(signer, fetchImpl, {

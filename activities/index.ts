@@ -1,5 +1,6 @@
 /** Every piece of I/O the workflows do, built by {@link createActivities}. */
 import type { WebClient } from '@slack/web-api';
+import type { ResolvedPolicy } from '../domain/policy.js';
 import type { GrantSigner } from '../grants/sign.js';
 import { createAssessActivity } from './assess.js';
 import { createHttpExecutor } from './http-executor.js';
@@ -14,13 +15,15 @@ export interface ActivityDeps {
   slack?: WebClient;
   /** Signs the grant every executor and preview call carries. */
   signer: GrantSigner;
+  /** The policy this worker has loaded: every execution is re-scored with it right before the call. */
+  policy?: ResolvedPolicy;
 }
 
 /** Builds the activities a worker registers. */
 export function createActivities(deps: ActivityDeps) {
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck()),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy),
     ...createStandingActivities(),
     ...createSlackActivities(deps.slack),
   };
@@ -28,7 +31,7 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-export type { ExecuteHttpToolInput, ExecuteHttpToolOutput, ExecutorFailureDetails, ExecutorPayload } from './http-executor.js';
+export type { ExecuteHttpToolInput, ExecuteHttpToolOutput, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from './http-executor.js';
 export type { CardTarget } from './slack.js';
 export type { AssessActionInput, AssessActionOutput } from './assess.js';
 export type { AgentFrozenDetails, CancelPendingInput } from './standing.js';

@@ -74,9 +74,13 @@ export function slackClientFor(env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL
   });
 }
 
-/** The activities' dependencies for a configuration: its Slack client and a signer of grants with `grantKeys`. */
+/** The activities' dependencies for a configuration: its Slack client, a signer of grants with `grantKeys`, and its policy. */
 export function activityDepsFor(config: Pick<AirlockConfig, 'env' | 'file'>, grantKeys: GrantKeys): ActivityDeps {
-  return { slack: slackClientFor(config.env), signer: createGrantSigner(grantKeys, signerOptions(config.file.grants)) };
+  return {
+    slack: slackClientFor(config.env),
+    signer: createGrantSigner(grantKeys, signerOptions(config.file.grants)),
+    policy: config.file.policy,
+  };
 }
 
 /** Connects the worker side to the cluster. */

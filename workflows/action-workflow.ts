@@ -10,7 +10,7 @@ import {
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities, AgentFrozenDetails, ExecutorFailureDetails, ExecutorPayload } from '../activities/index.js';
+import type { Activities, AgentFrozenDetails, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from '../activities/index.js';
 import type { ActionState, ActionStatus, ActionVersion, Impact, Risk } from '../domain/action.js';
 import { applyDecision, countedApprovals, currentVersion, lapseApprovals, refuseDecision } from '../domain/approval-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
@@ -212,7 +212,8 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
   let notifications: Promise<void> | undefined;
   if (store.state.status === 'assessing') {
     await decideAndExecute(input, store, () => {
-      if (input.slack) notifications = approvalNotifications(input, store);
+      // Once per action, even when it comes back for approvals after a re-authorization.
+      if (input.slack) notifications ??= approvalNotifications(input, store);
     });
   }
 
@@ -237,18 +238,37 @@ async function preview(input: ActionInput, store: ActionStore & { replace(next: 
   if (details) setCurrentDetails(details);
 }
 
-async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaitingApproval: () => void): Promise<void> {
-  const { tier } = store.state.risk;
-  if (tier === 'deny') return store.setStatus('denied');
-
-  if (tier !== 'auto') {
-    store.setStatus('awaiting_approval');
-    onAwaitingApproval();
-    const decided = await condition(() => store.state.status !== 'awaiting_approval', input.approvals.timeout);
-    if (!decided) store.setStatus('expired');
-    if (store.state.status !== 'approved') return;
+async function decideAndExecute(input: ActionInput, store: ActionStore & { replace(next: ActionState): void }, onAwaitingApproval: () => void): Promise<void> {
+  // Executes once approved; goes back for approvals when the policy in force at
+  // execution puts the action above the tier it was approved at.
+  for (;;) {
+    const { tier } = store.state.risk;
+    if (tier === 'deny') return store.setStatus('denied');
+    if (tier !== 'auto') {
+      store.setStatus('awaiting_approval');
+      onAwaitingApproval();
+      const decided = await condition(() => store.state.status !== 'awaiting_approval', input.approvals.timeout);
+      if (!decided) store.setStatus('expired');
+      if (store.state.status !== 'approved') return;
+    }
+    const rose = await execute(input, store);
+    if (!rose) return;
+    // Approvals given at the lower tier do not carry over to the higher one.
+    const now = new Date().toISOString();
+    store.replace({
+      ...store.state,
+      risk: {
+        ...rose.risk,
+        factors: [...rose.risk.factors, { name: 'reauthorized', points: 0, detail: `policy ${rose.risk.policyVersion} raised the tier from ${tier} to ${rose.risk.tier} before execution; approvals are asked again` }],
+      },
+      approvals: store.state.approvals.map((a) => (a.decision === 'approve' ? { ...a, lapsed: true } : a)),
+      updatedAt: now,
+    });
   }
+}
 
+/** One execution: the outcome is in the state, or the risk that sends the action back for approvals. */
+async function execute(input: ActionInput, store: ActionStore): Promise<TierRoseDetails | undefined> {
   store.setStatus('executing');
   const { retry, executor } = input.tool;
   const { executeHttpTool } = proxyActivities<Activities>({
@@ -277,6 +297,13 @@ async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaiti
       maxRetryDelayMs: retry.maximumInterval,
       action: payloadOf(input, state, version, approvers),
       grant: { tier: state.risk.tier, approvers },
+      reauthorize: {
+        context: { tool: input.tool, environment: input.environment, sensitivities: input.sensitivities },
+        claimed: version.impact,
+        ...(state.risk.preview ? { preview: state.risk.preview } : {}),
+        tier: state.risk.tier,
+        policyVersion: state.risk.policyVersion,
+      },
     });
     store.setStatus('succeeded', { result: outcome.result, attempts: outcome.attempt });
   } catch (err) {
@@ -286,13 +313,15 @@ async function decideAndExecute(input: ActionInput, store: ActionStore, onAwaiti
     if (cause instanceof ApplicationFailure && cause.type === 'AgentFrozen') {
       const frozen = cause.details?.[0] as AgentFrozenDetails | undefined;
       store.setStatus('cancelled', { cancelledBy: frozen?.frozenBy ?? 'airlock', cancelReason: cause.message });
-      return;
+      return undefined;
     }
+    if (cause instanceof ApplicationFailure && cause.type === 'TierRose') return cause.details?.[0] as TierRoseDetails;
     // Loop detection counts failures from the agent's record: reported before the agent hears of it, so its
     // retry meets it. Actions that failed before this release report none.
     if (patched('airlock-report-failures')) await reportFailure(input, state.id);
     store.setStatus('failed', failureOf(err, retry.maxAttempts, executor.deadline));
   }
+  return undefined;
 }
 
 /** Records a failed execution with the agent's workflow, best effort: loop detection may miss one, the action is unaffected. */

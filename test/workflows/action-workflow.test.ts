@@ -9,6 +9,8 @@ import { cancelUpdate, decideUpdate, searchAttributes, stateQuery } from '../../
 import { REQUESTS, testConfig } from '../helpers/config.js';
 import { startTestWorker, testClient, testEnv, uniqueTaskQueue } from '../helpers/env.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/target.js';
+import { testGrantKeys } from '../helpers/grants.js';
+import { activityDepsFor } from '../../worker/index.js';
 
 const person = (id: string, decision: 'approve' | 'reject' = 'approve', reason?: string, version = 1): DecisionInput => ({
   by: id,
@@ -255,3 +257,52 @@ describe('approvals.maxAge', () => {
     }
   });
 });
+
+describe('re-authorization with the policy in force', () => {
+  it('a policy tightened after approval sends the action back for the new tier’s approvals, and nothing runs until then', async () => {
+    const { client, close } = await testClient();
+    const target = await startCountingTarget();
+    const taskQueue = uniqueTaskQueue('reauth');
+    const submitted = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address });
+    // The worker runs a newer policy than the one the action was submitted under: critical from 40 on.
+    const tightened = testConfig({
+      targetUrl: target.url,
+      taskQueue,
+      temporalAddress: testEnv.address,
+      edit: (file) => {
+        file.policy.version = 'tightened';
+        file.policy.thresholds = { review: 20, critical: 40 };
+      },
+    });
+    const worker = await startTestWorker(taskQueue, testEnv.address, activityDepsFor(tightened, await testGrantKeys()));
+    try {
+      const settled = await new ActionGateway(client, submitted).submit(submitted.file.agents[0]!, REQUESTS.prodUpdate(), 5_000);
+      assert.equal(settled.risk.tier, 'review');
+      const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(settled.id));
+      const approved = await handle.executeUpdate(decideUpdate, { args: [person('U0BOB')] });
+      assert.equal(approved.status, 'approved');
+      const back = await waitForState(handle, (s) => s.status === 'awaiting_approval' && s.risk.tier === 'critical');
+      assert.ok(back.risk.factors.some((f) => f.name === 'reauthorized' && /policy tightened raised the tier from review to critical/.test(f.detail)));
+      assert.equal(back.approvals[0]?.lapsed, true, 'the review approval does not count for critical');
+      assert.equal(target.callsFor(settled.id).length, 0, 'nothing ran');
+      await handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] });
+      const done = await handle.executeUpdate(decideUpdate, { args: [person('U0CAROL')] });
+      assert.equal(done.status, 'approved');
+      assert.equal((await handle.result()).status, 'succeeded');
+      assert.deepEqual(target.callsFor(settled.id)[0]!.body.approvers, ['U0ALICE', 'U0CAROL']);
+    } finally {
+      await worker.stop();
+      await target.close();
+      await close();
+    }
+  });
+});
+
+async function waitForState(handle: { query: (q: typeof stateQuery) => Promise<ActionState> }, ok: (s: ActionState) => boolean): Promise<ActionState> {
+  for (let i = 0; i < 200; i++) {
+    const state = await handle.query(stateQuery);
+    if (ok(state)) return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the action never reached the expected state');
+}
