@@ -4,6 +4,9 @@ import { agentWorkflowId } from '../../workflows/messages.js';
 import { KEYS, REQUESTS } from '../helpers/config.js';
 import { startSlackStandIn } from '../helpers/slack.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { startTestWorker, testEnv } from '../helpers/env.js';
+import { testGrantKeys } from '../helpers/grants.js';
+import { activityDepsFor } from '../../worker/index.js';
 
 /** The paths the replay corpus must cover; the replay test checks every one has a history. */
 export const REQUIRED_PATHS = [
@@ -20,6 +23,7 @@ export const REQUIRED_PATHS = [
   'frozen-while-executing',
   'agent-frozen-unfrozen',
   'approval-lapsed',
+  'reauthorized-tier-rose',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -58,6 +62,7 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     retry: { maxAttempts: 3, initialInterval: '2s', backoffCoefficient: 1, maximumInterval: '2s' },
   });
   const ids = new Map<Path, { stack: Stack; id: string }>();
+  const extra: Stack[] = [];
   try {
     stack.target.respond('crm.contacts.read', (call) => (call.body.sessionId === 'fails' ? { status: 500 } : { status: 200, body: { ok: true } }));
     stack.target.respondPreview('crm.contacts.update', (call) =>
@@ -116,6 +121,29 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     await denying.call('POST', '/v1/agents/support-agent/unfreeze', { key: KEYS.alice });
     ids.set('frozen-while-executing', { stack: denying, id: stopped.id });
 
+    // Re-authorization: the worker's policy is tighter than the API's, so the approved review comes back as critical.
+    const tightened: Stack = await startStack({
+      noWorker: true,
+      edit: (file) => {
+        file.policy.version = 'tightened';
+        file.policy.thresholds = { review: 20, critical: 40 };
+      },
+    });
+    const reviewed: Stack = await startStack({ noWorker: true, taskQueue: tightened.taskQueue, target: tightened.target });
+    extra.push(reviewed, tightened);
+    const worker = await startTestWorker(tightened.taskQueue, testEnv.address, activityDepsFor(tightened.config, await testGrantKeys()));
+    try {
+      const rose = await submit(reviewed, REQUESTS.prodUpdate({ sessionId: 'tier-rose' }));
+      await decide(reviewed, rose.id, KEYS.bob, { decision: 'approve', version: 1 });
+      await reviewed.waitFor(rose.id, ['awaiting_approval']);
+      await decide(reviewed, rose.id, KEYS.alice, { decision: 'approve', version: 1 });
+      await decide(reviewed, rose.id, KEYS.carol, { decision: 'approve', version: 1 });
+      await reviewed.client.workflow.getHandle(workflowIdOf(rose.id)).result();
+      ids.set('reauthorized-tier-rose', { stack: reviewed, id: rose.id });
+    } finally {
+      await worker.stop();
+    }
+
     const out: { name: Path; workflowId: string }[] = [];
     for (const name of REQUIRED_PATHS) {
       // The agent's workflow runs for as long as the agent exists: its history so far is the record.
@@ -129,6 +157,7 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     }
     return out;
   } finally {
+    for (const s of extra) await s.close();
     await denying.close();
     await stack.close();
     await slack.close();
