@@ -68,9 +68,10 @@ function idGlob(pattern: string): RegExp {
 
 /**
  * The sensitivity of everything the action touches: the tool's floor, and for
- * each resource the highest of the catalog entries it matches and the agent's
- * claim (a claim can only raise it). A resource nobody classified counts as
- * `unclassified`, and so does an action with no resources on a tool with no floor.
+ * each resource the highest of the catalog entries it matches (or
+ * `unclassified` when none does) and the agent's claim. A claim can only raise
+ * it: "public" on a resource nobody classified still counts as `unclassified`.
+ * An action with no resources on a tool with no floor counts as `unclassified`.
  */
 export function resolveSensitivities(
   resources: readonly Resource[],
@@ -81,13 +82,9 @@ export function resolveSensitivities(
   const out: Sensitivity[] = toolFloor ? [toolFloor] : [];
   const compiled = catalog.map((c) => ({ ...c, re: idGlob(c.id) }));
   for (const resource of resources) {
-    let level: Sensitivity | undefined = resource.sensitivity;
-    for (const entry of compiled) {
-      if (entry.type === resource.type && entry.re.test(resource.id)) {
-        level = level ? higherSensitivity(level, entry.sensitivity) : entry.sensitivity;
-      }
-    }
-    out.push(level ?? unclassified);
+    const matches = compiled.filter((entry) => entry.type === resource.type && entry.re.test(resource.id)).map((entry) => entry.sensitivity);
+    const known = matches.length > 0 ? matches.reduce(higherSensitivity) : unclassified;
+    out.push(resource.sensitivity ? higherSensitivity(known, resource.sensitivity) : known);
   }
   return out.length > 0 ? out : [unclassified];
 }

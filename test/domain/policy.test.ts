@@ -193,6 +193,13 @@ describe('facts, not claims', () => {
     assert.deepEqual(resolveSensitivities([{ type: 'contact', id: 'c', sensitivity: 'restricted' }], catalog, undefined, 'public'), ['restricted']);
   });
 
+  it('claiming "public" for a resource nobody classified does not lower it below unclassified', () => {
+    assert.deepEqual(resolveSensitivities([{ type: 'thing', id: 'x', sensitivity: 'public' }], example.resources, undefined, 'internal'), ['internal']);
+    const honest = scoreOf({ tool: 'crm.contacts.read', environment: 'dev', resources: [{ type: 'note', id: 'n1' }], parameters: {} });
+    const claimed = scoreOf({ tool: 'crm.contacts.read', environment: 'dev', resources: [{ type: 'note', id: 'n1', sensitivity: 'public' }], parameters: {} });
+    assert.equal(claimed.score, honest.score);
+  });
+
   it('impact pointers follow RFC 6901; an array counts its length; anything else cannot be checked', () => {
     const doc = { 'a/b': { '~k': [1, 2, 3] }, amount: '12.5', list: [{ n: 4 }], obj: { x: 1 } };
     assert.deepEqual(resolvePointer(doc, '/a~1b/~0k/2'), { found: true, value: 3 });
