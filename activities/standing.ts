@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { StandingReader } from '../lib/standing-reader.js';
 import type { RecentFailure } from '../domain/standing.js';
-import { ACTION_WORKFLOW_TYPE, AGENT_WORKFLOW_TYPE, agentWorkflowId, cancelUpdate, failureSignal, searchAttributes } from '../workflows/messages.js';
+import { AGENT_WORKFLOW_TYPE, agentWorkflowId, cancelUpdate, failureSignal, runningActionsQuery } from '../workflows/messages.js';
 
 /** Input of `cancelPendingActions`. */
 export interface CancelPendingInput {
@@ -50,7 +50,7 @@ export function createStandingActivities() {
 
     async cancelPendingActions({ agentId, by, reason }: CancelPendingInput): Promise<{ cancelled: number }> {
       const client = Context.current().client;
-      const query = `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN ('assessing', 'awaiting_approval')`;
+      const query = runningActionsQuery(agentId, ['assessing', 'awaiting_approval']);
       let cancelled = 0;
       for await (const wf of client.workflow.list({ query })) {
         try {

@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActionState } from '../domain/action.js';
+import type { ActionState, ActionStatus } from '../domain/action.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { AgentStanding, RecentFailure } from '../domain/standing.js';
 
@@ -66,6 +66,15 @@ export const unfreezeUpdate = defineUpdate<AgentStanding, [{ by: string }]>('unf
 
 /** The agent's standing. */
 export const standingQuery = defineQuery<AgentStanding>('standing');
+
+/**
+ * The visibility query for an agent's running actions in some statuses (the
+ * pending count, the kill switch's sweep). Agent ids and statuses are checked
+ * by their schemas, so they are safe inside the quotes.
+ */
+export function runningActionsQuery(agentId: string, statuses: readonly ActionStatus[]): string {
+  return `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
+}
 
 /** Re-renders the approval card(s) from the current state (after a click on an out-of-date card, say). Nobody waits for it. */
 export const refreshCardSignal = defineSignal('refreshCard');

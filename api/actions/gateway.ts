@@ -24,6 +24,7 @@ import {
   cancelUpdate,
   decideUpdate,
   refreshCardSignal,
+  runningActionsQuery,
   searchAttributes,
   settleUpdate,
   stateQuery,
@@ -175,7 +176,7 @@ export class ActionGateway {
     if (input.risk.tier === 'auto' || input.risk.tier === 'deny') return;
     const max = this.config.file.limits.maxPendingPerAgent;
     const { count } = await this.client.workflow.count(
-      `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${input.agent.id}' AND ${searchAttributes.status.name} = 'awaiting_approval'`,
+      runningActionsQuery(input.agent.id, ['awaiting_approval']),
     );
     if (count >= max) {
       throw new ApiError('too_many_pending', `agent ${input.agent.id} already has ${count} actions awaiting approval (limits.maxPendingPerAgent is ${max})`, {

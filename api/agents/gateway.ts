@@ -4,15 +4,7 @@ import { activeStanding, type AgentStanding } from '../../domain/standing.js';
 import type { AirlockConfig } from '../../config/index.js';
 import { StandingReader } from '../../lib/standing-reader.js';
 import type { agentWorkflow } from '../../workflows/agent-workflow.js';
-import {
-  ACTION_WORKFLOW_TYPE,
-  AGENT_WORKFLOW_TYPE,
-  agentWorkflowId,
-  freezeUpdate,
-  searchAttributes,
-  unfreezeUpdate,
-  type FreezeArgs,
-} from '../../workflows/messages.js';
+import { AGENT_WORKFLOW_TYPE, agentWorkflowId, freezeUpdate, runningActionsQuery, unfreezeUpdate, type FreezeArgs } from '../../workflows/messages.js';
 import { ApiError } from '../errors.js';
 
 /** `GET /v1/agents/:id`: the agent's standing and how many of its actions await approval. */
@@ -56,7 +48,7 @@ export class AgentGateway {
     const [standing, pending] = await Promise.all([
       this.standing.read(agentId, true),
       this.client.workflow.count(
-        `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} = 'awaiting_approval'`,
+        runningActionsQuery(agentId, ['awaiting_approval']),
       ),
     ]);
     return { ...standing, owner: agent.owner, pendingApprovals: pending.count };

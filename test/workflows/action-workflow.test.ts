@@ -60,14 +60,8 @@ describe('action workflow', () => {
     return { handle, settled, actionId };
   }
 
-  async function waitForStatus(handle: Awaited<ReturnType<typeof start>>['handle'], status: ActionState['status']) {
-    for (let i = 0; i < 100; i++) {
-      const state = await handle.query(stateQuery);
-      if (state.status === status) return state;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`action never reached ${status}`);
-  }
+  const waitForStatus = (handle: Awaited<ReturnType<typeof start>>['handle'], status: ActionState['status']) =>
+    waitForState(handle, (s) => s.status === status);
 
   async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
     const err = await promise.then(
@@ -229,13 +223,29 @@ describe('workflow bundle', () => {
   });
 });
 
+/** A client, a counting target and a worker of the test's own on a fresh task queue, for `body`; all stopped after. */
+async function withOwnWorker(
+  prefix: string,
+  workerConfig: ((target: CountingTarget, taskQueue: string) => ReturnType<typeof testConfig>) | undefined,
+  body: (env: { client: Client; target: CountingTarget; taskQueue: string }) => Promise<void>,
+): Promise<void> {
+  const { client, close } = await testClient();
+  const target = await startCountingTarget();
+  const taskQueue = uniqueTaskQueue(prefix);
+  const deps = workerConfig ? activityDepsFor(workerConfig(target, taskQueue), await testGrantKeys()) : undefined;
+  const worker = await startTestWorker(taskQueue, testEnv.address, deps);
+  try {
+    await body({ client, target, taskQueue });
+  } finally {
+    await worker.stop();
+    await target.close();
+    await close();
+  }
+}
+
 describe('approvals.maxAge', () => {
   it('an approval older than maxAge no longer counts: the second approver does not complete a stale quorum, and the first may approve again', async () => {
-    const { client, close } = await testClient();
-    const target = await startCountingTarget();
-    const taskQueue = uniqueTaskQueue('max-age');
-    const worker = await startTestWorker(taskQueue);
-    try {
+    await withOwnWorker('max-age', undefined, async ({ client, target, taskQueue }) => {
       const config = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address, edit: (file) => (file.approvals.maxAge = '2s') });
       const settled = await new ActionGateway(client, config).submit(config.file.agents[0]!, REQUESTS.prodTransfer(), 5_000);
       assert.equal(settled.risk.tier, 'critical');
@@ -250,32 +260,25 @@ describe('approvals.maxAge', () => {
       assert.equal(again.status, 'approved');
       assert.equal((await handle.result()).status, 'succeeded');
       assert.deepEqual(target.callsFor(settled.id)[0]!.body.approvers, ['U0CAROL', 'U0ALICE']);
-    } finally {
-      await worker.stop();
-      await target.close();
-      await close();
-    }
+    });
   });
 });
 
 describe('re-authorization with the policy in force', () => {
   it('a policy tightened after approval sends the action back for the new tier’s approvals, and nothing runs until then', async () => {
-    const { client, close } = await testClient();
-    const target = await startCountingTarget();
-    const taskQueue = uniqueTaskQueue('reauth');
-    const submitted = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address });
     // The worker runs a newer policy than the one the action was submitted under: critical from 40 on.
-    const tightened = testConfig({
-      targetUrl: target.url,
-      taskQueue,
-      temporalAddress: testEnv.address,
-      edit: (file) => {
-        file.policy.version = 'tightened';
-        file.policy.thresholds = { review: 20, critical: 40 };
-      },
-    });
-    const worker = await startTestWorker(taskQueue, testEnv.address, activityDepsFor(tightened, await testGrantKeys()));
-    try {
+    const tightened = (target: CountingTarget, taskQueue: string) =>
+      testConfig({
+        targetUrl: target.url,
+        taskQueue,
+        temporalAddress: testEnv.address,
+        edit: (file) => {
+          file.policy.version = 'tightened';
+          file.policy.thresholds = { review: 20, critical: 40 };
+        },
+      });
+    await withOwnWorker('reauth', tightened, async ({ client, target, taskQueue }) => {
+      const submitted = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address });
       const settled = await new ActionGateway(client, submitted).submit(submitted.file.agents[0]!, REQUESTS.prodUpdate(), 5_000);
       assert.equal(settled.risk.tier, 'review');
       const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(settled.id));
@@ -290,11 +293,7 @@ describe('re-authorization with the policy in force', () => {
       assert.equal(done.status, 'approved');
       assert.equal((await handle.result()).status, 'succeeded');
       assert.deepEqual(target.callsFor(settled.id)[0]!.body.approvers, ['U0ALICE', 'U0CAROL']);
-    } finally {
-      await worker.stop();
-      await target.close();
-      await close();
-    }
+    });
   });
 });
 
@@ -302,7 +301,7 @@ async function waitForState(handle: { query: (q: typeof stateQuery) => Promise<A
   for (let i = 0; i < 200; i++) {
     const state = await handle.query(stateQuery);
     if (ok(state)) return state;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('the action never reached the expected state');
 }
