@@ -65,7 +65,6 @@ export interface Reauthorize {
   claimed: Impact;
   preview?: PreviewOutcome;
   tier: Tier;
-  policyVersion: string;
 }
 
 /** Details of a `TierRose` failure: the version's risk under the policy in force now. */
@@ -76,11 +75,12 @@ export interface TierRoseDetails {
 /**
  * Scores the version again with the policy this worker has loaded now; throws
  * (non-retryable, `TierRose`) when that gives a higher tier than the one approved.
- * The same policy version cannot score differently, so it is not scored again.
+ * Always scored (it is cheap and pure): a policy edited under an unchanged
+ * `version` must not slip through.
  */
 function reauthorizeTier(policy: ResolvedPolicy | undefined, input: ExecuteHttpToolInput): void {
   const r = input.reauthorize;
-  if (!policy || !r || policy.version === r.policyVersion) return;
+  if (!policy || !r) return;
   const risk = assessVersion({ ...r.context, policy }, input.action.parameters, r.claimed, r.preview);
   if (higherTier(risk.tier, r.tier) === r.tier) return;
   throw ApplicationFailure.create({

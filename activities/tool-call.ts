@@ -82,6 +82,7 @@ export async function callTool(signer: GrantSigner, fetchImpl: typeof fetch, cal
     tool: action.tool,
     agentId: action.agentId,
     actionId: action.actionId,
+    environment: action.environment,
     mode: call.mode,
     tier: call.grant.tier,
     approvers: call.grant.approvers,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Tier } from '../domain/action.js';
+import { Environment, Tier } from '../domain/action.js';
 import { MAX_GRANT_TTL_MS } from '../domain/config.js';
 
 /** The `typ` header of every grant, so a grant is never mistaken for another kind of JWT (RFC 8725 §3.11). */
@@ -27,6 +27,8 @@ export const GrantClaims = z
     iat: z.number().int(),
     exp: z.number().int(),
     action_id: z.string().min(1),
+    /** The environment whose executor the call is for: a dev grant never runs in prod. */
+    environment: Environment,
     mode: GrantMode,
     tier: Tier,
     /** The ids that approved the version that runs (none for `auto` and for previews). */

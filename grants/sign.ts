@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Tier } from '../domain/action.js';
+import type { Tier, Environment } from '../domain/action.js';
 import { MAX_GRANT_TTL_MS, type GrantsConfig } from '../domain/config.js';
 import { paramsSha256 } from '../lib/params-hash.js';
 import { GRANT_TYPE, type GrantClaims, type GrantMode } from './claims.js';
@@ -11,6 +11,8 @@ export interface GrantRequest {
   tool: string;
   agentId: string;
   actionId: string;
+  /** The environment whose executor is called. */
+  environment: Environment;
   mode: GrantMode;
   tier: Tier;
   /** The ids that approved the version that runs. */
@@ -54,6 +56,7 @@ export function createGrantSigner(keys: GrantKeys, options: GrantSignerOptions):
         iat,
         exp: iat + ttlSeconds,
         action_id: request.actionId,
+        environment: request.environment,
         mode: request.mode,
         tier: request.tier,
         approvers: request.approvers,

@@ -26,6 +26,7 @@ export type GrantErrorCode =
   | 'invalid_claims'
   | 'wrong_mode'
   | 'action_mismatch'
+  | 'environment_mismatch'
   | 'params_mismatch'
   | 'replayed'
   | 'keys_unavailable';
@@ -54,8 +55,10 @@ export interface VerifyGrantOptions {
   issuer: string;
   /** This tool's name. */
   audience: string;
-  /** The mode this endpoint serves; a grant of the other mode is refused. */
+  /** The mode this endpoint serves (default `execute`): a preview grant never executes unless asked for. */
   mode?: GrantMode;
+  /** The environment this endpoint serves; a grant for another is refused. */
+  environment?: string;
   /** The grants already accepted: each is accepted once. */
   seen: SeenGrants;
   /** Allowed clock difference with Airlock; default 5 s. */
@@ -65,6 +68,7 @@ export interface VerifyGrantOptions {
 /** The parts of the executor body a grant binds. */
 interface GrantedBody {
   actionId?: unknown;
+  environment?: unknown;
   parameters?: unknown;
 }
 
@@ -128,9 +132,14 @@ export async function verifyGrant(authorization: string | null | undefined, body
     throw new GrantError('invalid_claims', `not an Airlock grant: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   const claims = parsed.data;
-  if (options.mode && claims.mode !== options.mode) throw new GrantError('wrong_mode', `a ${claims.mode} grant, where ${options.mode} is needed`);
-  const { actionId, parameters } = (typeof body === 'object' && body !== null ? body : {}) as GrantedBody;
+  const mode = options.mode ?? 'execute';
+  if (claims.mode !== mode) throw new GrantError('wrong_mode', `a ${claims.mode} grant, where ${mode} is needed`);
+  const { actionId, environment, parameters } = (typeof body === 'object' && body !== null ? body : {}) as GrantedBody;
   if (actionId !== claims.action_id) throw new GrantError('action_mismatch', `the grant is for action ${claims.action_id}, not this body's`);
+  // A grant names the environment whose executor it was signed for: replayed at another environment's endpoint, it is refused.
+  if (environment !== claims.environment || (options.environment !== undefined && options.environment !== claims.environment)) {
+    throw new GrantError('environment_mismatch', `the grant is for ${claims.environment}, not ${options.environment ?? String(environment)}`);
+  }
   if (hashOf(parameters) !== claims.params_sha256) throw new GrantError('params_mismatch', 'the parameters are not the ones the grant was signed for');
   // Recorded only once everything else holds, so a refused forgery cannot use up the real call's grant.
   if (!options.seen.claim(claims.jti, claims.exp + tolerance)) throw new GrantError('replayed', `grant ${claims.jti} was already used`);
@@ -155,8 +164,11 @@ export interface GrantVerifierOptions {
 
 /** What one endpoint expects of a grant beyond the verifier's options. */
 export interface GrantExpectations {
+  /** Default `execute`. */
   mode?: GrantMode;
   audience?: string;
+  /** The environment this endpoint serves (recommended: a prod endpoint says `prod`). */
+  environment?: string;
 }
 
 /** Checks one call; see {@link createGrantVerifier}. */
@@ -182,6 +194,7 @@ export function createGrantVerifier(options: GrantVerifierOptions): GrantVerifie
       audience,
       seen,
       ...(expect.mode ? { mode: expect.mode } : {}),
+      ...(expect.environment ? { environment: expect.environment } : {}),
       ...(options.clockToleranceSeconds === undefined ? {} : { clockToleranceSeconds: options.clockToleranceSeconds }),
     });
   };

@@ -302,7 +302,6 @@ async function execute(input: ActionInput, store: ActionStore): Promise<TierRose
         claimed: version.impact,
         ...(state.risk.preview ? { preview: state.risk.preview } : {}),
         tier: state.risk.tier,
-        policyVersion: state.risk.policyVersion,
       },
     });
     store.setStatus('succeeded', { result: outcome.result, attempts: outcome.attempt });

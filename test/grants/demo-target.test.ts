@@ -15,8 +15,8 @@ const silent = createLogger({ level: 'silent' });
 /** The body Airlock sends for `parameters`, and a grant request matching it. */
 function callOf(tool: string, parameters: Record<string, unknown>, mode: GrantRequest['mode'] = 'execute') {
   const actionId = `billing-agent.${randomBytes(12).toString('hex')}`;
-  const body = { actionId, agentId: 'billing-agent', tool, parameters, approvers: [], version: 1 };
-  const grant: GrantRequest = { tool, agentId: 'billing-agent', actionId, mode, tier: 'review', approvers: [], parameters };
+  const body = { actionId, agentId: 'billing-agent', tool, environment: 'prod' as const, parameters, approvers: [], version: 1 };
+  const grant: GrantRequest = { tool, agentId: 'billing-agent', actionId, environment: 'prod', mode, tier: 'review', approvers: [], parameters };
   return { body, grant };
 }
 

@@ -71,6 +71,7 @@ describe('grant keys', () => {
         tool: 'crm.contacts.read',
         agentId: 'billing-agent',
         actionId: state.id,
+        environment: 'dev',
         mode: 'execute',
         tier: 'auto',
         approvers: [],

@@ -9,12 +9,14 @@ import { testGrantKeys, testSigner } from '../helpers/grants.js';
 const body = {
   actionId: 'billing-agent.0123456789abcdef01234567',
   tool: 'payments.refund',
+  environment: 'prod',
   parameters: { payment: 'p-1', amount: 120, currency: 'USD' },
 };
 const request: GrantRequest = {
   tool: 'payments.refund',
   agentId: 'billing-agent',
   actionId: body.actionId,
+  environment: 'prod',
   mode: 'execute',
   tier: 'review',
   approvers: ['U0ALICE'],
@@ -112,6 +114,21 @@ describe('verifyGrant refuses what Airlock did not sign for this call', () => {
     assert.equal(await refusal(verify(bearer(preview), body, { mode: 'execute' })), 'wrong_mode');
     const execute = await signer.sign(request);
     assert.equal(await refusal(verify(bearer(execute), body, { mode: 'preview' })), 'wrong_mode');
+  });
+
+  it('a grant signed for dev, replayed at a prod endpoint → environment_mismatch', async () => {
+    verifier();
+    const dev = await signer.sign({ ...request, environment: 'dev' });
+    assert.equal(await refusal(verify(bearer(dev), body)), 'environment_mismatch', 'the body says prod');
+    assert.equal(await refusal(verify(bearer(dev), { ...body, environment: 'dev' }, { environment: 'prod' })), 'environment_mismatch', 'the endpoint serves prod');
+    const prod = await signer.sign(request);
+    assert.equal((await verify(bearer(prod), body, { environment: 'prod' })).environment, 'prod');
+  });
+
+  it('without an expected mode, a preview grant does not execute', async () => {
+    verifier();
+    const preview = await signer.sign({ ...request, mode: 'preview' });
+    assert.equal(await refusal(verify(bearer(preview), body)), 'wrong_mode');
   });
 
   it('no grant, another scheme, garbage or an unsigned token → missing, malformed, invalid_signature', async () => {
