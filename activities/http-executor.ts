@@ -6,6 +6,7 @@ import type { AssessContext } from '../domain/input.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
 import { higherTier } from '../domain/tiers.js';
 import type { GrantSigner } from '../grants/sign.js';
+import type { BreakerPass, ToolBreakers } from './breakers.js';
 import { callTool, isRetryableStatus, ToolUnreachable, type ToolAnswer } from './tool-call.js';
 
 /** What the executor receives as the JSON body: the action, never Airlock's credentials. */
@@ -34,6 +35,10 @@ export interface ExecuteHttpToolInput {
   action: ExecutorPayload;
   /** What the grant says beyond the action: the tier, and who approved this version. */
   grant: { tier: Tier; approvers: string[] };
+  /** Attempts that earlier runs of this execution made (it runs again after waiting for the tool's breaker). */
+  attemptsBefore?: number;
+  /** Set by workflows that wait out an open breaker; without it an open breaker fails the attempt, to be retried. */
+  breaker?: BreakerPass;
 }
 
 /** A successful execution. */
@@ -98,19 +103,29 @@ export function createHttpExecutor(
   checkStanding: (agentId: string) => Promise<void> = async () => {},
   /** The policy this worker has loaded now (re-authorization); without one the tier is not checked again. */
   policy?: ResolvedPolicy,
+  /** The tools' circuit breakers, by this worker's configuration; without them nothing is gated. */
+  breakers?: ToolBreakers,
 ) {
   /**
    * Calls a tool's HTTP executor once per attempt, with a grant signed for that
    * attempt. 2xx succeeds; 408, 429 and 5xx, timeouts and refused connections
    * are retried by Temporal's retry policy; any other 4xx fails at once.
-   * `Idempotency-Key` lets the target drop repeats.
+   * `Idempotency-Key` lets the target drop repeats. While the tool's breaker is
+   * open it is not called: the attempt fails with `BreakerOpen` and the
+   * workflow waits for the breaker (see `activities/breakers.ts`).
    */
   return async function executeHttpTool(input: ExecuteHttpToolInput): Promise<ExecuteHttpToolOutput> {
-    const { attempt } = Context.current().info;
+    const gate = breakers?.gateFor(input.action.tool, input);
+    return gate ? gate.guard(() => attemptCall(input, gate.admit)) : attemptCall(input);
+  };
+
+  async function attemptCall(input: ExecuteHttpToolInput, admit: () => Promise<void> = async () => {}): Promise<ExecuteHttpToolOutput> {
+    const attempt = (input.attemptsBefore ?? 0) + Context.current().info.attempt;
     // Re-authorized right before every attempt: a frozen agent's action never reaches
     // its tool, nor one that the policy in force now puts above its approved tier.
     await checkStanding(input.action.agentId);
     reauthorizeTier(policy, input);
+    await admit();
     let answer: ToolAnswer;
     try {
       answer = await callTool(signer, fetchImpl, {
@@ -150,5 +165,5 @@ export function createHttpExecutor(
       nonRetryable: true,
       details: [details],
     });
-  };
+  }
 }

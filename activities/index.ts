@@ -1,8 +1,11 @@
 /** Every piece of I/O the workflows do, built by {@link createActivities}. */
 import type { WebClient } from '@slack/web-api';
+import { breakerSettingsOf } from '../domain/breaker.js';
+import type { ToolConfig } from '../domain/config.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
 import type { GrantSigner } from '../grants/sign.js';
 import { createAssessActivity } from './assess.js';
+import { ToolBreakers } from './breakers.js';
 import { createHttpExecutor } from './http-executor.js';
 import { createHttpPreview } from './http-preview.js';
 import { createSlackActivities } from './slack.js';
@@ -17,13 +20,15 @@ export interface ActivityDeps {
   signer: GrantSigner;
   /** The policy this worker has loaded: every execution is re-scored with it right before the call. */
   policy?: ResolvedPolicy;
+  /** The tools this worker has loaded: their breakers gate every execution. */
+  tools?: Record<string, ToolConfig>;
 }
 
 /** Builds the activities a worker registers. */
 export function createActivities(deps: ActivityDeps) {
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, breakersFor(deps.tools)),
     ...createStandingActivities(),
     ...createSlackActivities(deps.slack),
   };
@@ -31,7 +36,16 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
+function breakersFor(tools: Record<string, ToolConfig> | undefined): ToolBreakers | undefined {
+  if (!tools) return undefined;
+  return new ToolBreakers((name) => {
+    const tool = tools[name];
+    return tool ? breakerSettingsOf(tool) : undefined;
+  });
+}
+
 export type { ExecuteHttpToolInput, ExecuteHttpToolOutput, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from './http-executor.js';
 export type { CardTarget } from './slack.js';
 export type { AssessActionInput, AssessActionOutput } from './assess.js';
 export type { AgentFrozenDetails, CancelPendingInput } from './standing.js';
+export type { BreakerOpenDetails, BreakerPass } from './breakers.js';

@@ -7,6 +7,8 @@ import type { Logger } from '../lib/logger.js';
 import { actionRoutes } from './actions/routes.js';
 import { AgentGateway } from './agents/gateway.js';
 import { agentRoutes } from './agents/routes.js';
+import { ToolGateway } from './tools/gateway.js';
+import { toolRoutes } from './tools/routes.js';
 import { ActionGateway } from './actions/gateway.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
@@ -101,6 +103,7 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
   );
   app.use('/v1/actions', actionRoutes(gateway, identities, agents, config.file.limits));
   app.use('/v1/agents', agentRoutes(agents, identities));
+  app.use('/v1/tools', toolRoutes(new ToolGateway(client, config)));
 
   app.use((req, _res) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);

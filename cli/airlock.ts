@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { ActionState } from '../domain/action.js';
+import type { ToolView } from '../domain/tool-view.js';
 
 const USAGE = `usage: airlock <command> [options]
 
@@ -16,6 +17,7 @@ commands:
   agent <agent>                                       an agent's standing: frozen or not, by whom, why; pending approvals
   freeze <agent> --reason TEXT                        the kill switch: cancel its pending actions, refuse and stop everything else
   unfreeze <agent>                                    let it act again
+  tool <name>                                         a tool's circuit breaker (open or not, since when, next probe, waiting) and bounds
 
 options:
   --url URL    the API (env AIRLOCK_URL, default http://127.0.0.1:8080)
@@ -82,6 +84,22 @@ function line(state: Pick<ActionState, 'id' | 'status' | 'tool' | 'environment'>
   return `${state.id}  ${state.status.padEnd(17)} ${`${state.tier ?? ''} ${state.score ?? ''}`.padEnd(12)} ${state.tool} in ${state.environment}`;
 }
 
+function describeTool(t: ToolView): string {
+  const b = t.breaker;
+  const state = !b
+    ? 'no breaker'
+    : b.state === 'open'
+      ? `breaker OPEN since ${b.openedAt}, next probe at ${b.nextProbeAt}`
+      : b.state === 'half_open'
+        ? 'breaker HALF-OPEN: one probe call decides'
+        : 'breaker closed';
+  return [
+    `${t.name} (${t.operation}; ${t.environments.join(', ')}): ${state}`,
+    ...(b ? [`  ${b.failures} consecutive failure(s)${b.lastError ? `, last: ${b.lastError}` : ''}; ${b.waiting} waiting, ${b.released} let through`] : []),
+    `  at most ${t.maxConcurrent} in flight per worker; ${t.maxAttempts} attempts${b?.settings ? `; opens after ${b.settings.failures} failures, probes after ${b.settings.cooldownMs} ms` : ''}`,
+  ].join('\n');
+}
+
 function describe(s: ActionState): string {
   const version = s.versions[s.versions.length - 1]!;
   return [
@@ -96,6 +114,7 @@ function describe(s: ActionState): string {
     ...(s.approvalCard?.error ? [`  Slack card: not posted (${s.approvalCard.error})`] : []),
     ...(s.result ? [`  result: HTTP ${s.result.httpStatus} after ${s.attempts} attempt(s)`] : []),
     ...(s.error ? [`  error: ${s.error.code}: ${s.error.message}`] : []),
+    ...(s.waitingFor === 'breaker' ? [`  waiting for the circuit breaker of ${s.tool} (airlock tool ${s.tool})`] : []),
     `  ${s.links.temporalUi}`,
   ].join('\n');
 }
@@ -108,7 +127,7 @@ async function main(): Promise<void> {
   }
   const print = (json: unknown, text: string) => process.stdout.write(`${values.json ? JSON.stringify(json, null, 2) : text}\n`);
   const needId = () => {
-    if (!id) throw new CliError(`${command} needs ${['agent', 'freeze', 'unfreeze'].includes(command) ? 'an agent id' : 'an action id'}`, 2);
+    if (!id) throw new CliError(`${command} needs ${['agent', 'freeze', 'unfreeze'].includes(command) ? 'an agent id' : command === 'tool' ? 'a tool name' : 'an action id'}`, 2);
     return encodeURIComponent(id);
   };
   switch (command) {
@@ -163,6 +182,11 @@ async function main(): Promise<void> {
         ? `${standing.agentId}: FROZEN by ${standing.frozenBy} at ${standing.frozenAt}: ${standing.reason}`
         : `${standing.agentId}: active`;
       print(standing, standing.pendingApprovals === undefined ? text : `${text}; ${standing.pendingApprovals} awaiting approval`);
+      return;
+    }
+    case 'tool': {
+      const tool = await api<ToolView>('GET', `/v1/tools/${needId()}`);
+      print(tool, describeTool(tool));
       return;
     }
     default:

@@ -213,6 +213,8 @@ export const ActionState = z.object({
   result: ExecutionResult.optional(),
   error: ActionError.optional(),
   attempts: z.number().int().min(0),
+  /** While `executing`: what the execution waits for, holding no worker slot (`breaker`: the tool's circuit breaker is open). */
+  waitingFor: z.enum(['breaker']).optional(),
   cancelledBy: z.string().optional(),
   /** Why it was cancelled, when not by the agent's own choice (a freeze, say). */
   cancelReason: z.string().optional(),

@@ -58,6 +58,22 @@ const JsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)*$/, 'must be a JSON Po
 /** A JSON Schema (draft 2020-12 subset ajv compiles); checked when the configuration is loaded. */
 const JsonSchemaObject = z.record(z.string(), z.unknown());
 
+/** Executions of a tool in flight at once on one worker when neither `maxConcurrent` nor `breaker.maxConcurrent` says. */
+export const DEFAULT_MAX_CONCURRENT = 10;
+
+const MaxConcurrent = z.number().int().min(1).max(1000);
+
+/** The tool's circuit breaker, shared by every worker: a failing tool is left alone instead of being retried harder. */
+export const BreakerConfig = z.strictObject({
+  /** Consecutive failed calls (5xx, 408, 429, timeouts, refused connections) that open it. */
+  failures: z.number().int().min(1).max(1000),
+  /** How long it stays open before one probe call goes through. */
+  cooldown: Duration,
+  /** Waiting actions released at a time once it closes again; the same as the tool's `maxConcurrent`. */
+  maxConcurrent: MaxConcurrent.optional(),
+});
+export type BreakerConfig = z.output<typeof BreakerConfig>;
+
 /**
  * One tool Airlock can run for agents, with the facts about it that the agent
  * cannot change: what it does, where it runs, what its parameters look like
@@ -82,8 +98,21 @@ export const ToolConfig = z.strictObject({
   sensitivity: Sensitivity.optional(),
   reversible: z.boolean().default(false),
   baseRisk: z.number().min(0).max(100).default(0),
-});
+  /** Executions of this tool in flight at once on one worker (default 10), so a slow tool cannot take every slot. */
+  maxConcurrent: MaxConcurrent.optional(),
+  breaker: BreakerConfig.optional(),
+})
+  // One bound, settable in either place (the breaker's spelling reads well beside its other settings); two different ones would be a guess.
+  .refine((t) => t.maxConcurrent === undefined || t.breaker?.maxConcurrent === undefined || t.maxConcurrent === t.breaker.maxConcurrent, {
+    message: 'differs from the tool\'s maxConcurrent; set one of them',
+    path: ['breaker', 'maxConcurrent'],
+  });
 export type ToolConfig = z.output<typeof ToolConfig>;
+
+/** How many executions of the tool one worker runs at once. */
+export function maxConcurrentOf(tool: Pick<ToolConfig, 'maxConcurrent' | 'breaker'>): number {
+  return tool.breaker?.maxConcurrent ?? tool.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+}
 
 /** A catalog entry: the sensitivity of resources of a type whose id matches a glob. */
 export const ResourceClass = z.strictObject({

@@ -1,5 +1,5 @@
 /** Wires the workflows and activities to a task queue. */
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkflowBundleOption } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -9,6 +9,9 @@ import { createGrantSigner, signerOptions } from '../grants/sign.js';
 import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
 import type { ClusterConnection } from '../temporal/connection.js';
+import { WorkerGroup } from './group.js';
+
+export { WorkerGroup } from './group.js';
 
 /** Path of the workflows entry module, for bundling. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
@@ -37,7 +40,7 @@ export interface CreateWorkerOptions {
   taskQueue: string;
   /** A pre-built workflow bundle; without it the workflows are bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
-  /** The activities' dependencies: at least the grant signer. */
+  /** The activities' dependencies: at least the grant signer; their `tools` get a task queue each. */
   activities: ActivityDeps;
   /**
    * How long a shutdown may wait for in-flight tasks before `run()` gives up with
@@ -47,16 +50,19 @@ export interface CreateWorkerOptions {
   shutdownForceTimeMs?: number;
 }
 
-/** Creates (does not run) a worker for Airlock's workflows and activities. */
-export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
-  return Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(options.activities),
-    ...(options.shutdownForceTimeMs === undefined ? {} : { shutdownForceTime: options.shutdownForceTimeMs }),
-  });
+/** Creates (does not run) the workers of Airlock's workflows and activities: the main queue, Slack's and each tool's. */
+export async function createWorker(options: CreateWorkerOptions): Promise<WorkerGroup> {
+  return WorkerGroup.create(
+    {
+      connection: options.connection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      activities: createActivities(options.activities),
+      ...(options.shutdownForceTimeMs === undefined ? {} : { shutdownForceTime: options.shutdownForceTimeMs }),
+    },
+    options.activities.tools ?? {},
+  );
 }
 
 /**
@@ -74,12 +80,13 @@ export function slackClientFor(env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL
   });
 }
 
-/** The activities' dependencies for a configuration: its Slack client, a signer of grants with `grantKeys`, and its policy. */
+/** The activities' dependencies for a configuration: its Slack client, a signer of grants with `grantKeys`, its policy and tools. */
 export function activityDepsFor(config: Pick<AirlockConfig, 'env' | 'file'>, grantKeys: GrantKeys): ActivityDeps {
   return {
     slack: slackClientFor(config.env),
     signer: createGrantSigner(grantKeys, signerOptions(config.file.grants)),
     policy: config.file.policy,
+    tools: config.file.tools,
   };
 }
 

@@ -3,21 +3,35 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  getExternalWorkflowHandle,
   patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   TimeoutFailure,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, AgentFrozenDetails, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from '../activities/index.js';
+import type { Activities, AgentFrozenDetails, BreakerOpenDetails, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from '../activities/index.js';
 import type { ActionState, ActionStatus, ActionVersion, Impact, Risk } from '../domain/action.js';
 import { applyDecision, countedApprovals, currentVersion, lapseApprovals, refuseDecision } from '../domain/approval-rules.js';
+import type { PermitKind } from '../domain/breaker-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { ActionInput } from '../domain/input.js';
 import { initialActionState } from '../domain/state.js';
 import { isSettled } from '../domain/status.js';
-import { cancelUpdate, decideUpdate, refreshCardSignal, searchAttributes, settleUpdate, stateQuery } from './messages.js';
+import {
+  breakerLeaveSignal,
+  breakerPermitSignal,
+  breakerWorkflowId,
+  cancelUpdate,
+  decideUpdate,
+  refreshCardSignal,
+  searchAttributes,
+  settleUpdate,
+  stateQuery,
+  toolTaskQueue,
+} from './messages.js';
 import { approvalNotifications } from './notifications.js';
 
 const CANCELLABLE: ReadonlySet<ActionStatus> = new Set(['assessing', 'awaiting_approval']);
@@ -137,6 +151,11 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
 
   setHandler(stateQuery, () => store.state);
   setHandler(refreshCardSignal, () => store.refresh());
+  // The tool's breaker lets a waiting execution through; it may say so before the workflow has seen the refusal.
+  const permits: BreakerPermits = {};
+  setHandler(breakerPermitSignal, ({ kind }) => {
+    permits.next = kind;
+  });
 
   // No timer here: the caller bounds its own wait, and an unbounded wait still
   // ends, because every non-settled status leads to a settled one.
@@ -211,7 +230,7 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
 
   let notifications: Promise<void> | undefined;
   if (store.state.status === 'assessing') {
-    await decideAndExecute(input, store, () => {
+    await decideAndExecute(input, store, permits, () => {
       // Once per action, even when it comes back for approvals after a re-authorization.
       if (input.slack) notifications ??= approvalNotifications(input, store);
     });
@@ -238,7 +257,12 @@ async function preview(input: ActionInput, store: ActionStore & { replace(next: 
   if (details) setCurrentDetails(details);
 }
 
-async function decideAndExecute(input: ActionInput, store: ActionStore & { replace(next: ActionState): void }, onAwaitingApproval: () => void): Promise<void> {
+async function decideAndExecute(
+  input: ActionInput,
+  store: ActionStore & { replace(next: ActionState): void },
+  permits: BreakerPermits,
+  onAwaitingApproval: () => void,
+): Promise<void> {
   // Executes once approved; goes back for approvals when the policy in force at
   // execution puts the action above the tier it was approved at.
   for (;;) {
@@ -251,7 +275,7 @@ async function decideAndExecute(input: ActionInput, store: ActionStore & { repla
       if (!decided) store.setStatus('expired');
       if (store.state.status !== 'approved') return;
     }
-    const rose = await execute(input, store);
+    const rose = await execute(input, store, permits);
     if (!rose) return;
     // Approvals given at the lower tier do not carry over to the higher one.
     const now = new Date().toISOString();
@@ -267,22 +291,40 @@ async function decideAndExecute(input: ActionInput, store: ActionStore & { repla
   }
 }
 
+/** The permit a tool's breaker sent, not yet used. */
+interface BreakerPermits {
+  next?: PermitKind;
+}
+
+/** Where an execution that waited for its tool's breaker picks up again. */
+interface Resumed {
+  started: number;
+  attemptsBefore: number;
+  permit: PermitKind;
+}
+
 /** One execution: the outcome is in the state, or the risk that sends the action back for approvals. */
-async function execute(input: ActionInput, store: ActionStore): Promise<TierRoseDetails | undefined> {
-  store.setStatus('executing');
+async function execute(input: ActionInput, store: ActionStore, permits: BreakerPermits, resumed?: Resumed): Promise<TierRoseDetails | undefined> {
+  if (!resumed) store.setStatus('executing');
   const { retry, executor } = input.tool;
+  // Since breakers, the executor runs on its tool's own task queue and may wait for the breaker. Older actions
+  // run theirs on the main queue, as they did (every worker still takes executor tasks there).
+  const ownQueue = patched('airlock-tool-queues');
+  const started = resumed?.started ?? Date.now();
+  const attemptsBefore = resumed?.attemptsBefore ?? 0;
   const { executeHttpTool } = proxyActivities<Activities>({
     // The executor call aborts itself at `executor.timeout`; the margin only
     // covers a worker that died mid-call, which then counts as one attempt.
     startToCloseTimeout: executor.timeout + 5_000,
-    // The whole execution, retries and Retry-After waits included.
-    scheduleToCloseTimeout: executor.deadline,
+    // The whole execution, retries, Retry-After waits and waits for the breaker included.
+    scheduleToCloseTimeout: Math.max(1, executor.deadline - (Date.now() - started)),
     retry: {
-      maximumAttempts: retry.maxAttempts,
+      maximumAttempts: retry.maxAttempts - attemptsBefore,
       initialInterval: retry.initialInterval,
       backoffCoefficient: retry.backoffCoefficient,
       maximumInterval: retry.maximumInterval,
     },
+    ...(ownQueue ? { taskQueue: toolTaskQueue(workflowInfo().taskQueue, input.request.tool) } : {}),
   });
 
   const state = store.state;
@@ -303,11 +345,25 @@ async function execute(input: ActionInput, store: ActionStore): Promise<TierRose
         ...(state.risk.preview ? { preview: state.risk.preview } : {}),
         tier: state.risk.tier,
       },
+      ...(ownQueue ? { attemptsBefore, breaker: { taskQueue: workflowInfo().taskQueue, ...(resumed ? { permit: resumed.permit } : {}) } } : {}),
     });
     store.setStatus('succeeded', { result: outcome.result, attempts: outcome.attempt });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const cause = err.cause;
+    // The tool's breaker is open: nothing was called; the execution waits its turn, holding no worker
+    // slot and using no attempt, then runs the attempts left within what is left of the deadline.
+    if (cause instanceof ApplicationFailure && cause.type === 'BreakerOpen' && cause.nonRetryable) {
+      const used = (cause.details?.[0] as BreakerOpenDetails | undefined)?.attemptsUsed ?? attemptsBefore;
+      const permit = await waitForBreaker(input.request.tool, store, permits, executor.deadline - (Date.now() - started));
+      if (permit) return execute(input, store, permits, { started, attemptsBefore: used, permit });
+      await reportFailure(input, state.id);
+      store.setStatus('failed', {
+        attempts: used,
+        error: { code: 'ExecutorDeadline', message: `the execution did not finish within its deadline of ${executor.deadline} ms (it was waiting for the circuit breaker of ${input.request.tool})` },
+      });
+      return undefined;
+    }
     // The executor re-checks the agent's standing before every attempt: a frozen agent's action is cancelled, not failed.
     if (cause instanceof ApplicationFailure && cause.type === 'AgentFrozen') {
       const frozen = cause.details?.[0] as AgentFrozenDetails | undefined;
@@ -318,9 +374,30 @@ async function execute(input: ActionInput, store: ActionStore): Promise<TierRose
     // Loop detection counts failures from the agent's record: reported before the agent hears of it, so its
     // retry meets it. Actions that failed before this release report none.
     if (patched('airlock-report-failures')) await reportFailure(input, state.id);
-    store.setStatus('failed', failureOf(err, retry.maxAttempts, executor.deadline));
+    store.setStatus('failed', failureOf(err, retry.maxAttempts, executor.deadline, attemptsBefore));
   }
   return undefined;
+}
+
+/**
+ * Waits for the tool's breaker to let this execution through (`waitingFor:
+ * breaker` in the state), at most `leftMs` (what is left of the deadline).
+ * Returns the permit, or undefined when the deadline came first; the breaker
+ * is then told this execution no longer waits.
+ */
+async function waitForBreaker(tool: string, store: ActionStore, permits: BreakerPermits, leftMs: number): Promise<PermitKind | undefined> {
+  store.patch({ waitingFor: 'breaker' });
+  const permitted = leftMs > 0 && (await condition(() => permits.next !== undefined, leftMs));
+  store.patch({ waitingFor: undefined });
+  if (!permitted) {
+    await getExternalWorkflowHandle(breakerWorkflowId(tool))
+      .signal(breakerLeaveSignal, { workflowId: workflowInfo().workflowId })
+      .catch(() => {});
+    return undefined;
+  }
+  const permit = permits.next;
+  permits.next = undefined;
+  return permit;
 }
 
 /** Records a failed execution with the agent's workflow, best effort: loop detection may miss one, the action is unaffected. */
@@ -338,7 +415,7 @@ async function reportFailure(input: ActionInput, actionId: string): Promise<void
 }
 
 /** What the state says about a failed execution: the last executor answer, attempts, and why. */
-function failureOf(err: ActivityFailure, maxAttempts: number, deadlineMs: number): Partial<ActionState> {
+function failureOf(err: ActivityFailure, maxAttempts: number, deadlineMs: number, attemptsBefore = 0): Partial<ActionState> {
   // A deadline wraps the last attempt's failure, when there was one.
   const deadline = err.cause instanceof TimeoutFailure ? err.cause : undefined;
   const cause = deadline?.cause ?? err.cause;
@@ -347,7 +424,7 @@ function failureOf(err: ActivityFailure, maxAttempts: number, deadlineMs: number
     ? { code: 'ExecutorDeadline', message: `the execution did not finish within its deadline of ${deadlineMs} ms${cause ? ` (last: ${cause.message})` : ''}` }
     : { code: cause instanceof ApplicationFailure && cause.type ? cause.type : 'ExecutorTimeout', message: cause?.message ?? err.message };
   return {
-    attempts: details?.attempt ?? (deadline ? 0 : maxAttempts),
+    attempts: details?.attempt ?? (deadline ? attemptsBefore : maxAttempts),
     error,
     ...(details?.result ? { result: details.result } : {}),
   };

@@ -1,11 +1,23 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionState, ActionStatus } from '../domain/action.js';
+import type { BreakerSettings } from '../domain/breaker.js';
+import type { BreakerReport, BreakerWaiter, PermitKind } from '../domain/breaker-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { AgentStanding, RecentFailure } from '../domain/standing.js';
 
 /** The task queue Airlock's workers poll unless `AIRLOCK_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'airlock';
+
+/** The task queue of one tool's executions: polled by a worker bounded to the tool's `maxConcurrent`, so a slow tool cannot take every slot. */
+export function toolTaskQueue(taskQueue: string, tool: string): string {
+  return `${taskQueue}-tool-${tool}`;
+}
+
+/** The task queue of the Slack calls, apart from the executors'. */
+export function slackTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-slack`;
+}
 
 /** Name of the action workflow type, for visibility queries. */
 export const ACTION_WORKFLOW_TYPE = 'actionWorkflow';
@@ -79,6 +91,29 @@ export function runningActionsQuery(agentId: string, statuses: readonly ActionSt
 /** Re-renders the approval card(s) from the current state (after a click on an out-of-date card, say). Nobody waits for it. */
 export const refreshCardSignal = defineSignal('refreshCard');
 
+/** Name of the breaker workflow type: one per tool with a breaker, started by the first failure reported. */
+export const BREAKER_WORKFLOW_TYPE = 'breakerWorkflow';
+
+/** The workflow ID of a tool's circuit breaker. */
+export function breakerWorkflowId(tool: string): string {
+  return `breaker-${tool}`;
+}
+
+/** Memo key under which the breaker workflow keeps its {@link BreakerView}, readable by describe with no worker running. */
+export const BREAKER_MEMO = 'breaker';
+
+/** A worker's report of one call (its settings ride along, so a new configuration takes effect); nobody waits for it. */
+export const breakerReportSignal = defineSignal<[BreakerReport & { settings: BreakerSettings }]>('breakerReport');
+
+/** An execution found the breaker open and waits for a permit (sent as {@link breakerPermitSignal} to its workflow). */
+export const breakerWaitSignal = defineSignal<[BreakerWaiter & { settings: BreakerSettings }]>('breakerWait');
+
+/** An execution stopped waiting (its deadline passed). */
+export const breakerLeaveSignal = defineSignal<[{ workflowId: string }]>('breakerLeave');
+
+/** Sent by a tool's breaker to a waiting action: its execution may call the tool once, as the probe or released. */
+export const breakerPermitSignal = defineSignal<[{ kind: PermitKind }]>('breakerPermit');
+
 /** Search attributes Airlock keeps current on every action, for the Temporal UI and `GET /v1/actions`. */
 export const searchAttributes = {
   agent: defineSearchAttributeKey('AirlockAgent', SearchAttributeType.KEYWORD),
@@ -89,4 +124,6 @@ export const searchAttributes = {
   status: defineSearchAttributeKey('AirlockStatus', SearchAttributeType.KEYWORD),
   /** SHA-256 of the agent's parameters (version 1): finds the same call failing again and again. */
   paramsHash: defineSearchAttributeKey('AirlockParamsHash', SearchAttributeType.KEYWORD),
+  /** On a tool's breaker workflow (with `AirlockTool`): closed, open or half_open. */
+  breakerState: defineSearchAttributeKey('AirlockBreakerState', SearchAttributeType.KEYWORD),
 } as const;

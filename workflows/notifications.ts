@@ -1,4 +1,4 @@
-import { condition, log, proxyActivities } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { currentVersion, eligibleApprovers } from '../domain/approval-rules.js';
 import type { ActionInput } from '../domain/input.js';
@@ -6,6 +6,7 @@ import { cardChannel } from '../domain/routing.js';
 import { isTerminal } from '../domain/status.js';
 import type { CardContext } from '../slack/blocks.js';
 import type { ActionStore } from './action-workflow.js';
+import { slackTaskQueue } from './messages.js';
 
 function reason(err: unknown): string {
   const cause = (err as { cause?: { message?: string } }).cause;
@@ -28,6 +29,8 @@ export async function approvalNotifications(input: ActionInput, store: ActionSto
       backoffCoefficient: approvals.slackRetry.backoffCoefficient,
       maximumInterval: approvals.slackRetry.maximumInterval,
     },
+    // Slack calls have their own task queue (and worker slots) since per-tool queues; older actions keep the main one.
+    ...(patched('airlock-slack-queue') ? { taskQueue: slackTaskQueue(workflowInfo().taskQueue) } : {}),
   });
   const expiresAt = new Date(Date.parse(store.state.createdAt) + approvals.timeout).toISOString();
   const context = (escalated = false): CardContext => ({

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { ConfigError, parseConfigFile, parseEnv } from '../../config/index.js';
+import { maxConcurrentOf } from '../../domain/config.js';
 import { exampleYaml } from '../helpers/config.js';
 import { ROOT } from '../helpers/env.js';
 
@@ -63,6 +64,30 @@ describe('configuration', () => {
       'tools["crm.contacts.read"].operation',
       'tools["crm.contacts.read"].retry.initialInterval',
       'tools["payments.transfer"].executors',
+    ]);
+  });
+
+  it('reads breakers and concurrency bounds, and names each bad setting', () => {
+    const file = parseConfigFile(exampleYaml(), 'airlock.yaml');
+    assert.deepEqual(file.tools['crm.contacts.read']?.breaker, { failures: 5, cooldown: 30_000, maxConcurrent: 10 });
+    assert.equal(maxConcurrentOf(file.tools['payments.refund']!), 4, 'the tool’s own bound, which its breaker shares');
+    assert.equal(maxConcurrentOf(file.tools['payments.transfer']!), 10, 'a default even without a breaker');
+    const fields = issuesOf(() =>
+      parseConfigFile(
+        edited((f) => {
+          f.tools['crm.contacts.read'].breaker = { failures: 0, cooldown: 'soon', maxConcurrent: 10, halfOpen: true };
+          f.tools['payments.refund'].breaker.maxConcurrent = 8;
+          f.tools['payments.transfer'].maxConcurrent = 0;
+        }),
+        'test.yaml',
+      ),
+    );
+    assert.deepEqual(fields.sort(), [
+      'tools["crm.contacts.read"].breaker.cooldown',
+      'tools["crm.contacts.read"].breaker.failures',
+      'tools["crm.contacts.read"].breaker.halfOpen',
+      'tools["payments.refund"].breaker.maxConcurrent',
+      'tools["payments.transfer"].maxConcurrent',
     ]);
   });
 

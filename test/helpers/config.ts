@@ -33,6 +33,32 @@ export function isolatedAgent(prefix: string) {
   };
 }
 
+/**
+ * A tool of its own for a test: a dev read executed at `${targetUrl}/tools/<name>`,
+ * auto under the example policy. A tool's breaker is one workflow shared by every
+ * stack on the test server, so a test of breakers needs a tool nobody else uses.
+ */
+export function isolatedTool(prefix: string, settings: Record<string, unknown> = {}) {
+  const name = `${prefix}.${randomUUID().slice(0, 8)}`;
+  return {
+    name,
+    /** Adds the tool, with `settings` (breaker, maxConcurrent, retry…), to a raw config file, for billing-agent. */
+    addTo(file: Record<string, any>, targetUrl: string) {
+      file.agents.find((a: { id: string }) => a.id === 'billing-agent').tools.push(name);
+      file.tools[name] = {
+        operation: 'read',
+        executors: { dev: { type: 'http', url: `${targetUrl}/tools/${name}`, timeout: '2s' } },
+        retry: { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' },
+        sensitivity: 'internal',
+        reversible: true,
+        ...settings,
+      };
+    },
+    /** A request for it: a dev read of one contact (auto). */
+    request: (sessionId: string): ActionRequest => REQUESTS.devRead({ tool: name, sessionId }),
+  };
+}
+
 /** The shipped example file, as YAML text. */
 export function exampleYaml(): string {
   return readFileSync(join(ROOT, 'airlock.yaml'), 'utf8');
@@ -64,6 +90,8 @@ export function testConfig(options: TestConfigOptions): AirlockConfig {
       executor.timeout = options.executorTimeout ?? '2s';
     }
     tool.retry = options.retry ?? { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
+    // A breaker is one workflow per tool on the shared test server: tests of breakers give tools of their own one.
+    delete tool.breaker;
   }
   file.approvals.timeout = options.approvalTimeout ?? '1h';
   options.edit?.(file);

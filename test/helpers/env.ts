@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities/index.js';
+import { NativeConnection } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities/index.js';
+import { parseConfigFile } from '../../config/index.js';
+import type { ToolConfig } from '../../domain/config.js';
 import { createLogger } from '../../lib/logger.js';
-import { installTemporalLogging } from '../../worker/index.js';
+import { createWorker, installTemporalLogging } from '../../worker/index.js';
 import { testSigner } from './grants.js';
 
 /** Repository root (tests run from dist/test/…). */
@@ -41,15 +43,30 @@ export async function testClient(address = testEnv.address): Promise<{ client: C
   return { client: new Client({ connection }), close: () => connection.close() };
 }
 
-/** An in-process worker on `taskQueue`, running until `stop()`; it signs grants with the test keys unless given a signer. */
+/**
+ * The shipped example's tools, without their breakers: what a test worker polls
+ * task queues for unless it is given its own. A breaker is one workflow per tool
+ * on the shared test server, so only tests of breakers (on tools of their own) have one.
+ */
+function exampleTools(): Record<string, ToolConfig> {
+  const { tools } = parseConfigFile(readFileSync(new URL('../../../airlock.yaml', import.meta.url), 'utf8'), 'airlock.yaml');
+  return Object.fromEntries(Object.entries(tools).map(([name, { breaker: _breaker, ...tool }]) => [name, tool]));
+}
+
+/**
+ * In-process workers on `taskQueue` (and its Slack and tool queues), wired as
+ * production wires them, running until `stop()`; they sign grants with the
+ * test keys unless given a signer.
+ */
 export async function startTestWorker(taskQueue: string, address = testEnv.address, activities: Partial<ActivityDeps> = {}) {
   installTemporalLogging(createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }));
   const connection = await NativeConnection.connect({ address });
-  const worker = await Worker.create({
+  const worker = await createWorker({
     connection,
+    namespace: 'default',
     taskQueue,
     workflowBundle: { code: readFileSync(testEnv.bundlePath, 'utf8') },
-    activities: createActivities({ signer: await testSigner(), ...activities }),
+    activities: { signer: await testSigner(), tools: exampleTools(), ...activities },
   });
   const running = worker.run();
   return {
