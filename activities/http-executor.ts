@@ -6,6 +6,7 @@ import type { AssessContext } from '../domain/input.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
 import { higherTier } from '../domain/tiers.js';
 import type { GrantSigner } from '../grants/sign.js';
+import type { SessionRef } from './session.js';
 import { callTool, isRetryableStatus, ToolUnreachable, type ToolAnswer } from './tool-call.js';
 
 /** What the executor receives as the JSON body: the action, never Airlock's credentials. */
@@ -32,6 +33,8 @@ export interface ExecuteHttpToolInput {
   /** What the approved tier was scored from, to score it again with the worker's policy right before the call. */
   reauthorize?: Reauthorize;
   action: ExecutorPayload;
+  /** The action's session, checked open before every attempt; absent for actions from before sessions. */
+  session?: SessionRef;
   /** What the grant says beyond the action: the tier, and who approved this version. */
   grant: { tier: Tier; approvers: string[] };
 }
@@ -98,6 +101,7 @@ export function createHttpExecutor(
   checkStanding: (agentId: string) => Promise<void> = async () => {},
   /** The policy this worker has loaded now (re-authorization); without one the tier is not checked again. */
   policy?: ResolvedPolicy,
+  checkSession: (ref: SessionRef) => Promise<void> = async () => {},
 ) {
   /**
    * Calls a tool's HTTP executor once per attempt, with a grant signed for that
@@ -108,8 +112,10 @@ export function createHttpExecutor(
   return async function executeHttpTool(input: ExecuteHttpToolInput): Promise<ExecuteHttpToolOutput> {
     const { attempt } = Context.current().info;
     // Re-authorized right before every attempt: a frozen agent's action never reaches
-    // its tool, nor one that the policy in force now puts above its approved tier.
+    // its tool, nor one of a closed session, nor one that the policy in force now
+    // puts above its approved tier.
     await checkStanding(input.action.agentId);
+    if (input.session) await checkSession(input.session);
     reauthorizeTier(policy, input);
     let answer: ToolAnswer;
     try {

@@ -5,6 +5,7 @@ import type { GrantSigner } from '../grants/sign.js';
 import { createAssessActivity } from './assess.js';
 import { createHttpExecutor } from './http-executor.js';
 import { createHttpPreview } from './http-preview.js';
+import { createSessionActivities, createSessionCheck } from './session.js';
 import { createSlackActivities } from './slack.js';
 import { createStandingActivities, createStandingCheck } from './standing.js';
 
@@ -23,8 +24,9 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck()),
     ...createStandingActivities(),
+    ...createSessionActivities(deps.slack),
     ...createSlackActivities(deps.slack),
   };
 }
@@ -35,3 +37,4 @@ export type { ExecuteHttpToolInput, ExecuteHttpToolOutput, ExecutorFailureDetail
 export type { CardTarget } from './slack.js';
 export type { AssessActionInput, AssessActionOutput } from './assess.js';
 export type { AgentFrozenDetails, CancelPendingInput } from './standing.js';
+export type { ClaimStandingInput, SessionClosedDetails, SessionRef } from './session.js';

@@ -8,6 +8,8 @@ import { actionRoutes } from './actions/routes.js';
 import { AgentGateway } from './agents/gateway.js';
 import { agentRoutes } from './agents/routes.js';
 import { ActionGateway } from './actions/gateway.js';
+import { SessionGateway } from './sessions/gateway.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { requestIdFrom } from './request-id.js';
@@ -77,7 +79,8 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
   });
 
   const agents = new AgentGateway(client, config);
-  const gateway = new ActionGateway(client, config, agents.standing);
+  const sessions = new SessionGateway(client, config);
+  const gateway = new ActionGateway(client, config, agents.standing, sessions);
   const { approvals, operators } = config.file;
   const slackClient = slackEnabled(config)
     ? new WebClient(config.env.SLACK_BOT_TOKEN, { slackApiUrl: config.env.SLACK_API_URL, retryConfig: SLACK_LISTENER_RETRY })
@@ -101,6 +104,7 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
   );
   app.use('/v1/actions', actionRoutes(gateway, identities, agents, config.file.limits));
   app.use('/v1/agents', agentRoutes(agents, identities));
+  app.use('/v1/sessions', sessionRoutes(sessions, identities));
 
   app.use((req, _res) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);

@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   idempotency_conflict: 409,
   stale_version: 409,
   loop_detected: 409,
+  session_closed: 409,
   payload_too_large: 413,
   agent_frozen: 423,
   rate_limited: 429,

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  getExternalWorkflowHandle,
   patched,
   proxyActivities,
   setCurrentDetails,
@@ -10,14 +11,15 @@ import {
   TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities, AgentFrozenDetails, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from '../activities/index.js';
-import type { ActionState, ActionStatus, ActionVersion, Impact, Risk } from '../domain/action.js';
+import type { Activities, AgentFrozenDetails, ExecutorFailureDetails, ExecutorPayload, SessionClosedDetails, TierRoseDetails } from '../activities/index.js';
+import type { ActionState, ActionStatus, ActionVersion, Approval, Impact, Risk } from '../domain/action.js';
 import { applyDecision, countedApprovals, currentVersion, lapseApprovals, refuseDecision } from '../domain/approval-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { ActionInput } from '../domain/input.js';
 import { initialActionState } from '../domain/state.js';
 import { isSettled } from '../domain/status.js';
-import { cancelUpdate, decideUpdate, refreshCardSignal, searchAttributes, settleUpdate, stateQuery } from './messages.js';
+import type { SessionOutcome } from '../domain/session-rules.js';
+import { cancelUpdate, decideUpdate, refreshCardSignal, searchAttributes, sessionOutcomeSignal, sessionWorkflowId, settleUpdate, stateQuery } from './messages.js';
 import { approvalNotifications } from './notifications.js';
 
 const CANCELLABLE: ReadonlySet<ActionStatus> = new Set(['assessing', 'awaiting_approval']);
@@ -217,6 +219,8 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
     });
   }
 
+  if (input.session && patched('airlock-session-outcome')) await reportToSession(input, store.state);
+
   // The card's last update and the owner's message go out before the run closes
   // (bounded by the Slack retry policy); then every waiting caller is answered.
   await notifications;
@@ -245,11 +249,16 @@ async function decideAndExecute(input: ActionInput, store: ActionStore & { repla
     const { tier } = store.state.risk;
     if (tier === 'deny') return store.setStatus('denied');
     if (tier !== 'auto') {
-      store.setStatus('awaiting_approval');
-      onAwaitingApproval();
-      const decided = await condition(() => store.state.status !== 'awaiting_approval', input.approvals.timeout);
-      if (!decided) store.setStatus('expired');
-      if (store.state.status !== 'approved') return;
+      const covered = await coveredByStanding(input, store);
+      // Cancelled while the session was asked.
+      if (store.state.status === 'cancelled') return;
+      if (!covered) {
+        store.setStatus('awaiting_approval');
+        onAwaitingApproval();
+        const decided = await condition(() => store.state.status !== 'awaiting_approval', input.approvals.timeout);
+        if (!decided) store.setStatus('expired');
+        if (store.state.status !== 'approved') return;
+      }
     }
     const rose = await execute(input, store);
     if (!rose) return;
@@ -296,9 +305,15 @@ async function execute(input: ActionInput, store: ActionStore): Promise<TierRose
       timeoutMs: executor.timeout,
       maxRetryDelayMs: retry.maximumInterval,
       action: payloadOf(input, state, version, approvers),
+      ...(input.session ? { session: { agentId: input.agent.id, sessionId: input.session.sessionId } } : {}),
       grant: { tier: state.risk.tier, approvers },
       reauthorize: {
-        context: { tool: input.tool, environment: input.environment, sensitivities: input.sensitivities },
+        context: {
+          tool: input.tool,
+          environment: input.environment,
+          sensitivities: input.sensitivities,
+          ...(input.session ? { session: input.session } : {}),
+        },
         claimed: version.impact,
         ...(state.risk.preview ? { preview: state.risk.preview } : {}),
         tier: state.risk.tier,
@@ -314,6 +329,12 @@ async function execute(input: ActionInput, store: ActionStore): Promise<TierRose
       store.setStatus('cancelled', { cancelledBy: frozen?.frozenBy ?? 'airlock', cancelReason: cause.message });
       return undefined;
     }
+    // So is the session: one closed or expired before the call cancels the action.
+    if (cause instanceof ApplicationFailure && cause.type === 'SessionClosed') {
+      const closed = cause.details?.[0] as SessionClosedDetails | undefined;
+      store.setStatus('cancelled', { cancelledBy: closed?.closedBy ?? 'airlock', cancelReason: cause.message });
+      return undefined;
+    }
     if (cause instanceof ApplicationFailure && cause.type === 'TierRose') return cause.details?.[0] as TierRoseDetails;
     // Loop detection counts failures from the agent's record: reported before the agent hears of it, so its
     // retry meets it. Actions that failed before this release report none.
@@ -321,6 +342,68 @@ async function execute(input: ActionInput, store: ActionStore): Promise<TierRose
     store.setStatus('failed', failureOf(err, retry.maxAttempts, executor.deadline));
   }
   return undefined;
+}
+
+/**
+ * A review-tier action of a session may be covered by a standing approval given
+ * on an earlier like action (same tool, scoring no higher, uses and time left):
+ * then it is approved without a card, recording whose approval it used.
+ * Critical actions never are; the session workflow decides, one use at a time.
+ */
+async function coveredByStanding(input: ActionInput, store: ActionStore): Promise<boolean> {
+  const { risk } = store.state;
+  if (risk.tier !== 'review' || !input.session?.standing?.includes(input.request.tool) || !patched('airlock-standing-approvals')) return false;
+  const { claimStandingApproval } = proxyActivities<Activities>({
+    startToCloseTimeout: '10s',
+    retry: { maximumAttempts: 3, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s' },
+  });
+  const at = new Date().toISOString();
+  let use;
+  try {
+    use = await claimStandingApproval({
+      agentId: input.agent.id,
+      sessionId: input.session.sessionId,
+      claim: { actionId: store.state.id, tool: input.request.tool, tier: risk.tier, score: risk.score, at },
+    });
+  } catch (err) {
+    // No answer about a standing approval is no standing approval: a person decides.
+    if (!(err instanceof ActivityFailure)) throw err;
+    return false;
+  }
+  if (!use || store.state.status !== 'assessing') return false;
+  const version = currentVersion(store.state);
+  const approval: Approval = {
+    by: use.grant.by,
+    decision: 'approve',
+    at,
+    via: 'standing',
+    version: version.version,
+    paramsSha256: version.paramsSha256,
+    ids: use.grant.ids,
+    standingOf: { actionId: use.grant.actionId, remaining: use.grant.remaining, expiresAt: use.grant.expiresAt },
+  };
+  store.setStatus('approved', { approvals: [...store.state.approvals, approval] });
+  return true;
+}
+
+/** Tells the session how the action ended, best effort: its budget and sequence rules count what executed. */
+async function reportToSession(input: ActionInput, state: ActionState): Promise<void> {
+  const executed = state.status === 'succeeded';
+  const sensitivity = state.risk.facts?.effective.sensitivity;
+  const outcome: SessionOutcome = {
+    actionId: state.id,
+    tool: state.tool,
+    tier: state.risk.tier,
+    score: state.risk.score,
+    outcome: state.status,
+    at: new Date().toISOString(),
+    ...(executed && sensitivity ? { touch: { tool: state.tool, operation: state.operation, sensitivity, egress: input.tool.egress ?? false } } : {}),
+  };
+  try {
+    await getExternalWorkflowHandle(sessionWorkflowId(input.agent.id, input.session!.sessionId)).signal(sessionOutcomeSignal, outcome);
+  } catch {
+    // A session that has ended (closed, expired) takes no more outcomes; the action's own record stands.
+  }
 }
 
 /** Records a failed execution with the agent's workflow, best effort: loop detection may miss one, the action is unaffected. */

@@ -3,6 +3,8 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionState, ActionStatus } from '../domain/action.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { AgentStanding, RecentFailure } from '../domain/standing.js';
+import type { SessionState, StandingGrant } from '../domain/session.js';
+import type { SessionOutcome, StandingClaim, StandingUse } from '../domain/session-rules.js';
 
 /** The task queue Airlock's workers poll unless `AIRLOCK_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'airlock';
@@ -75,6 +77,32 @@ export const standingQuery = defineQuery<AgentStanding>('standing');
 export function runningActionsQuery(agentId: string, statuses: readonly ActionStatus[]): string {
   return `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
 }
+
+/** Name of the session workflow type: one per agent session, judging the sequence. */
+export const SESSION_WORKFLOW_TYPE = 'sessionWorkflow';
+
+/** The workflow ID of one agent's session (agent ids have no `/`, so the pair is unambiguous). */
+export function sessionWorkflowId(agentId: string, sessionId: string): string {
+  return `session-${agentId}/${sessionId}`;
+}
+
+/** Memo key under which the session workflow keeps its state, readable by describe with no worker running. */
+export const SESSION_MEMO = 'session';
+
+/** The session's state. */
+export const sessionQuery = defineQuery<SessionState>('session');
+
+/** An action of the session settled; nobody waits for the answer. */
+export const sessionOutcomeSignal = defineSignal<[SessionOutcome]>('actionSettled');
+
+/** Closes the session: its later actions are refused, and pending ones cancelled before they execute. */
+export const closeSessionUpdate = defineUpdate<SessionState, [{ by: string }]>('close');
+
+/** Records a standing approval given on one of the session's actions. */
+export const grantStandingSignal = defineSignal<[StandingGrant]>('grantStanding');
+
+/** Takes one use of a standing approval covering an action about to wait for review; undefined when none does. */
+export const claimStandingUpdate = defineUpdate<StandingUse | undefined, [StandingClaim]>('claimStanding');
 
 /** Re-renders the approval card(s) from the current state (after a click on an out-of-date card, say). Nobody waits for it. */
 export const refreshCardSignal = defineSignal('refreshCard');

@@ -16,6 +16,7 @@ import type { AgentConfig } from '../../domain/config.js';
 import type { DecisionInput } from '../../domain/decision.js';
 import type { ActionInput } from '../../domain/input.js';
 import { initialActionState } from '../../domain/state.js';
+import { countedApprovals } from '../../domain/approval-rules.js';
 import { isSettled } from '../../domain/status.js';
 import type { AirlockConfig } from '../../config/index.js';
 import type { actionWorkflow } from '../../workflows/action-workflow.js';
@@ -34,6 +35,8 @@ import { StandingReader } from '../../lib/standing-reader.js';
 import { ApiError } from '../errors.js';
 import { workflowIdOf } from './ids.js';
 import { ActionPreparer } from './prepare.js';
+import { SessionGateway } from '../sessions/gateway.js';
+import type { SessionState } from '../../domain/session.js';
 
 export { actionIdFor, agentOfActionId, requestHashOf, workflowIdOf } from './ids.js';
 
@@ -80,6 +83,7 @@ const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict' | 'stale_version'> 
   EditInProgress: 'conflict',
   TooLateToCancel: 'conflict',
   StaleVersion: 'stale_version',
+  StandingNotAllowed: 'conflict',
 };
 
 /** Everything the API does with actions, through the Temporal client. */
@@ -93,10 +97,14 @@ export class ActionGateway {
     private readonly config: AirlockConfig,
     /** The agents' records (standing, recent failures); shared with the agent routes when given. */
     records?: StandingReader,
+    sessions?: SessionGateway,
   ) {
     this.preparer = new ActionPreparer(config);
     this.records = records ?? new StandingReader(() => client);
+    this.sessions = sessions ?? new SessionGateway(client, config);
   }
+
+  private readonly sessions: SessionGateway;
 
   private handle(actionId: string): WorkflowHandle<typeof actionWorkflow> {
     return this.client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(actionId));
@@ -114,11 +122,17 @@ export class ActionGateway {
    * goes through update-with-start.
    */
   async submit(agent: AgentConfig, request: ActionRequest, waitMs: number): Promise<ActionState> {
-    const input = this.preparer.prepare(agent, request, (id) => this.uiLink(id), workflowIdOf);
+    const prepare = (session?: SessionState) =>
+      this.preparer.prepare(agent, request, (id) => this.uiLink(id), workflowIdOf, session && this.sessions.facts(session));
+    const known = await this.sessions.read(agent.id, request.sessionId);
+    let input = prepare(known);
     if (request.idempotencyKey !== undefined) {
+      // A retry is answered with what it first got, whatever became of the session since.
       const existing = await this.resubmission(input, waitMs);
       if (existing) return existing;
     }
+    const session = await this.sessions.forAction(agent, request.sessionId, known);
+    if (session.opened) input = prepare(session.state);
     await Promise.all([this.assertRoomForApproval(input), this.assertNotLooping(input)]);
     const { risk } = input;
     const start = new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, {
@@ -291,7 +305,37 @@ export class ActionGateway {
       const state = await this.get(actionId);
       this.preparer.checkParameters(state.tool, decision.edit.parameters, 'edit.parameters');
     }
-    return this.update(actionId, () => this.handle(actionId).executeUpdate(decideUpdate, { args: [decision] }));
+    const state = await this.update(actionId, () => this.handle(actionId).executeUpdate(decideUpdate, { args: [decision] }));
+    if (decision.standing) await this.grantStanding(state, decision);
+    return state;
+  }
+
+  /**
+   * Records a standing approval with the action's session once it has approved
+   * a review-tier action. Best effort: without it, like actions wait for a
+   * person, as they would have anyway.
+   */
+  private async grantStanding(state: ActionState, decision: DecisionInput): Promise<void> {
+    const approval = [...state.approvals].reverse().find((a) => a.by === decision.by && a.decision === 'approve' && a.standing);
+    if (!approval?.standing || state.risk.tier !== 'review' || countedApprovals(state).length < state.risk.approvalsRequired) return;
+    const { count, minutes } = approval.standing;
+    try {
+      await this.sessions.grantStanding(state.agentId, state.sessionId, {
+        actionId: state.id,
+        tool: state.tool,
+        maxScore: state.risk.score,
+        count,
+        remaining: count,
+        expiresAt: new Date(Date.parse(approval.at) + minutes * 60_000).toISOString(),
+        by: approval.by,
+        ids: approval.ids,
+        grantedAt: approval.at,
+        covered: [],
+        ...(state.approvalCard?.ts ? { card: { channel: state.approvalCard.channel, ts: state.approvalCard.ts } } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
   }
 
   /** Cancels an action that has not started executing. */

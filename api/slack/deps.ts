@@ -74,7 +74,7 @@ export async function decideFromSlack(
   client: WebClient,
   where: Where,
   ref: CardRef,
-  decision: Pick<DecisionInput, 'decision' | 'reason' | 'edit'>,
+  decision: Pick<DecisionInput, 'decision' | 'reason' | 'edit' | 'standing'>,
 ): Promise<void> {
   const { actionId, version, paramsSha256 } = ref;
   try {

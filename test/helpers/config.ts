@@ -28,7 +28,7 @@ export function isolatedAgent(prefix: string) {
     key,
     /** Adds the agent (owned by U0DAVE, with billing-agent's tools) to a raw config file. */
     addTo(file: Record<string, any>) {
-      file.agents.push({ id, keySha256: createHash('sha256').update(key).digest('hex'), owner: 'U0DAVE', tools: ['crm.**', 'payments.*', 'db.**', 'iam.**'] });
+      file.agents.push({ id, keySha256: createHash('sha256').update(key).digest('hex'), owner: 'U0DAVE', tools: ['crm.**', 'payments.*', 'db.**', 'iam.**', 'mail.*'] });
     },
   };
 }
@@ -66,6 +66,9 @@ export function testConfig(options: TestConfigOptions): AirlockConfig {
     tool.retry = options.retry ?? { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
   }
   file.approvals.timeout = options.approvalTimeout ?? '1h';
+  // Sessions are an agent's and outlive a stack (tests reuse ids like session-1): a test
+  // that judges budgets declares a session of its own with the budget it means.
+  file.sessions.defaults.riskBudget = 1_000_000;
   options.edit?.(file);
   const env = parseEnv({
     TEMPORAL_ADDRESS: options.temporalAddress,

@@ -1,6 +1,7 @@
 import type { ActionState } from '../../domain/action.js';
 import { workflowIdOf } from '../../api/actions/ids.js';
-import { agentWorkflowId } from '../../workflows/messages.js';
+import { randomUUID } from 'node:crypto';
+import { agentWorkflowId, sessionWorkflowId } from '../../workflows/messages.js';
 import { KEYS, REQUESTS } from '../helpers/config.js';
 import { startSlackStandIn } from '../helpers/slack.js';
 import { startStack, type Stack } from '../helpers/stack.js';
@@ -24,6 +25,10 @@ export const REQUIRED_PATHS = [
   'agent-frozen-unfrozen',
   'approval-lapsed',
   'reauthorized-tier-rose',
+  'session-outcome-reported',
+  'standing-covered',
+  'session-closed-cancelled',
+  'session-closed',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -36,6 +41,10 @@ async function decide(stack: Stack, id: string, key: string, body: Record<string
 
 async function waitUntil(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function waitUntilAsync(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function submit(stack: Stack, body: unknown): Promise<ActionState> {
@@ -144,8 +153,31 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
       await worker.stop();
     }
 
+    // Sessions: an action reports its outcome to its session; a standing approval covers a like action; a
+    // session closed between approval and execution cancels the action; the session's own workflow.
+    const sessionId = `rec-${randomUUID().slice(0, 8)}`;
+    const declared = await stack.call('POST', '/v1/sessions', { key: KEYS.billingAgent, body: { sessionId, intent: 'recording the corpus' } });
+    if (declared.status !== 201) throw new Error(`declare: ${declared.status} ${JSON.stringify(declared.body)}`);
+    ids.set('session-outcome-reported', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId }))).id });
+    const granting = await submit(stack, REQUESTS.prodUpdate({ sessionId }));
+    await decide(stack, granting.id, KEYS.bob, { decision: 'approve', version: 1, standing: { count: 1, minutes: 10 } });
+    await waitUntilAsync(async () => (await stack.call('GET', `/v1/sessions/${sessionId}`, { key: KEYS.billingAgent })).body.standing.length === 1);
+    ids.set('standing-covered', { stack, id: (await submit(stack, REQUESTS.prodUpdate({ sessionId }))).id });
+    const closing = await submit(stack, REQUESTS.prodUpdate({ sessionId }));
+    await stack.call('DELETE', `/v1/sessions/${sessionId}`, { key: KEYS.billingAgent });
+    // Past the second for which a worker trusts a session it read as open.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await decide(stack, closing.id, KEYS.bob, { decision: 'approve', version: 1 });
+    ids.set('session-closed-cancelled', { stack, id: closing.id });
+
     const out: { name: Path; workflowId: string }[] = [];
     for (const name of REQUIRED_PATHS) {
+      if (name === 'session-closed') {
+        const workflowId = sessionWorkflowId('billing-agent', sessionId);
+        await stack.client.workflow.getHandle(workflowId).result();
+        out.push({ name, workflowId });
+        continue;
+      }
       // The agent's workflow runs for as long as the agent exists: its history so far is the record.
       if (name === 'agent-frozen-unfrozen') {
         out.push({ name, workflowId: agentWorkflowId('support-agent') });
