@@ -73,7 +73,8 @@ export interface TierRoseDetails {
 }
 
 /**
- * Scores the version again with the policy this worker has loaded now; throws
+ * Scores the version again with the policy in force in this worker now (a
+ * reloaded one from its next attempt on); throws
  * (non-retryable, `TierRose`) when that gives a higher tier than the one approved.
  * Always scored (it is cheap and pure): a policy edited under an unchanged
  * `version` must not slip through.
@@ -96,8 +97,8 @@ export function createHttpExecutor(
   signer: GrantSigner,
   fetchImpl: typeof fetch = fetch,
   checkStanding: (agentId: string) => Promise<void> = async () => {},
-  /** The policy this worker has loaded now (re-authorization); without one the tier is not checked again. */
-  policy?: ResolvedPolicy,
+  /** The policy in force now, read at every attempt (re-authorization); without one the tier is not checked again. */
+  policyOf?: () => ResolvedPolicy,
 ) {
   /**
    * Calls a tool's HTTP executor once per attempt, with a grant signed for that
@@ -110,7 +111,7 @@ export function createHttpExecutor(
     // Re-authorized right before every attempt: a frozen agent's action never reaches
     // its tool, nor one that the policy in force now puts above its approved tier.
     await checkStanding(input.action.agentId);
-    reauthorizeTier(policy, input);
+    reauthorizeTier(policyOf?.(), input);
     let answer: ToolAnswer;
     try {
       answer = await callTool(signer, fetchImpl, {

@@ -4,6 +4,7 @@
  * API. The fallback when Slack is down, and handy in a terminal.
  */
 import { parseArgs } from 'node:util';
+import type { ReloadSummary } from '../config/live.js';
 import type { ActionState } from '../domain/action.js';
 
 const USAGE = `usage: airlock <command> [options]
@@ -16,6 +17,7 @@ commands:
   agent <agent>                                       an agent's standing: frozen or not, by whom, why; pending approvals
   freeze <agent> --reason TEXT                        the kill switch: cancel its pending actions, refuse and stop everything else
   unfreeze <agent>                                    let it act again
+  reload                                              reload the API's configuration file (an invalid one changes nothing)
 
 options:
   --url URL    the API (env AIRLOCK_URL, default http://127.0.0.1:8080)
@@ -163,6 +165,19 @@ async function main(): Promise<void> {
         ? `${standing.agentId}: FROZEN by ${standing.frozenBy} at ${standing.frozenAt}: ${standing.reason}`
         : `${standing.agentId}: active`;
       print(standing, standing.pendingApprovals === undefined ? text : `${text}; ${standing.pendingApprovals} awaiting approval`);
+      return;
+    }
+    case 'reload': {
+      const summary = await api<ReloadSummary>('POST', '/v1/admin/reload');
+      const { before, after } = summary.policyVersion;
+      print(
+        summary,
+        [
+          `reloaded ${summary.path}: ${summary.changed.length > 0 ? `changed ${summary.changed.join(', ')}` : 'nothing changed'}`,
+          `  policy ${before === after ? before : `${before} -> ${after}`}`,
+          ...summary.warnings.map((w) => `  warning: ${w}`),
+        ].join('\n'),
+      );
       return;
     }
     default:
