@@ -76,7 +76,8 @@ export interface TierRoseDetails {
 }
 
 /**
- * Scores the version again with the policy this worker has loaded now; throws
+ * Scores the version again with the policy in force in this worker now (a
+ * reloaded one from its next attempt on); throws
  * (non-retryable, `TierRose`) when that gives a higher tier than the one approved.
  * Always scored (it is cheap and pure): a policy edited under an unchanged
  * `version` must not slip through.
@@ -99,8 +100,8 @@ export function createHttpExecutor(
   signer: GrantSigner,
   fetchImpl: typeof fetch = fetch,
   checkStanding: (agentId: string) => Promise<void> = async () => {},
-  /** The policy this worker has loaded now (re-authorization); without one the tier is not checked again. */
-  policy?: ResolvedPolicy,
+  /** The policy in force now, read at every attempt (re-authorization); without one the tier is not checked again. */
+  policyOf?: () => ResolvedPolicy,
   checkSession: (ref: SessionRef) => Promise<void> = async () => {},
 ) {
   /**
@@ -116,7 +117,7 @@ export function createHttpExecutor(
     // puts above its approved tier.
     await checkStanding(input.action.agentId);
     if (input.session) await checkSession(input.session);
-    reauthorizeTier(policy, input);
+    reauthorizeTier(policyOf?.(), input);
     let answer: ToolAnswer;
     try {
       answer = await callTool(signer, fetchImpl, {

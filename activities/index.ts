@@ -16,8 +16,8 @@ export interface ActivityDeps {
   slack?: WebClient;
   /** Signs the grant every executor and preview call carries. */
   signer: GrantSigner;
-  /** The policy this worker has loaded: every execution is re-scored with it right before the call. */
-  policy?: ResolvedPolicy;
+  /** The policy in force in this worker, read at every attempt: each execution is re-scored with it right before the call. */
+  policy?: () => ResolvedPolicy;
 }
 
 /** Builds the activities a worker registers. */

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   too_many_pending: 429,
   unsupported_media_type: 415,
+  invalid_config: 422,
   temporal_unavailable: 503,
   internal: 500,
 } as const;

@@ -4,6 +4,7 @@
  * API. The fallback when Slack is down, and handy in a terminal.
  */
 import { parseArgs } from 'node:util';
+import type { ReloadSummary } from '../config/live.js';
 import type { ActionState } from '../domain/action.js';
 import type { SessionState } from '../domain/session.js';
 
@@ -20,6 +21,7 @@ commands:
   unfreeze <agent>                                    let it act again
   session <agent> <session>                           a session: budget spent, recent actions, standing approvals
   close-session <agent> <session>                     close it: its later actions are refused, approved ones cancelled
+  reload                                              reload the API's configuration file (an invalid one changes nothing)
 
 options:
   --url URL    the API (env AIRLOCK_URL, default http://127.0.0.1:8080)
@@ -191,6 +193,19 @@ async function main(): Promise<void> {
       const path = `/v1/sessions/${encodeURIComponent(sessionId)}?agent=${encodeURIComponent(id)}`;
       const s = await api<SessionState>(command === 'session' ? 'GET' : 'DELETE', path);
       print(s, describeSession(s));
+      return;
+    }
+    case 'reload': {
+      const summary = await api<ReloadSummary>('POST', '/v1/admin/reload');
+      const { before, after } = summary.policyVersion;
+      print(
+        summary,
+        [
+          `reloaded ${summary.path}: ${summary.changed.length > 0 ? `changed ${summary.changed.join(', ')}` : 'nothing changed'}`,
+          `  policy ${before === after ? before : `${before} -> ${after}`}`,
+          ...summary.warnings.map((w) => `  warning: ${w}`),
+        ].join('\n'),
+      );
       return;
     }
     default:

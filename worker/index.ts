@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Env } from '../config/env.js';
-import type { AirlockConfig } from '../config/index.js';
+import { configSource, type ConfigInput } from '../config/live.js';
 import { createGrantSigner, signerOptions } from '../grants/sign.js';
 import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
@@ -74,12 +74,18 @@ export function slackClientFor(env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL
   });
 }
 
-/** The activities' dependencies for a configuration: its Slack client, a signer of grants with `grantKeys`, and its policy. */
-export function activityDepsFor(config: Pick<AirlockConfig, 'env' | 'file'>, grantKeys: GrantKeys): ActivityDeps {
+/**
+ * The activities' dependencies for a configuration: its Slack client and a
+ * signer of grants with `grantKeys` (both fixed until a restart), and the
+ * policy in force, read at every attempt so a reload re-authorizes the next one.
+ */
+export function activityDepsFor(config: ConfigInput, grantKeys: GrantKeys): ActivityDeps {
+  const source = configSource(config);
+  const { env, file } = source.current;
   return {
-    slack: slackClientFor(config.env),
-    signer: createGrantSigner(grantKeys, signerOptions(config.file.grants)),
-    policy: config.file.policy,
+    slack: slackClientFor(env),
+    signer: createGrantSigner(grantKeys, signerOptions(file.grants)),
+    policy: () => source.current.file.policy,
   };
 }
 

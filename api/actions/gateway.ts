@@ -18,7 +18,7 @@ import type { ActionInput } from '../../domain/input.js';
 import { initialActionState } from '../../domain/state.js';
 import { countedApprovals } from '../../domain/approval-rules.js';
 import { isSettled } from '../../domain/status.js';
-import type { AirlockConfig } from '../../config/index.js';
+import { configSource, perConfig, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import type { actionWorkflow } from '../../workflows/action-workflow.js';
 import {
   ACTION_WORKFLOW_TYPE,
@@ -88,23 +88,35 @@ const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict' | 'stale_version'> 
 
 /** Everything the API does with actions, through the Temporal client. */
 export class ActionGateway {
-  readonly preparer: ActionPreparer;
-
+  private readonly source: ConfigSource;
+  private readonly preparerOf: () => ActionPreparer;
   private readonly records: StandingReader;
 
   constructor(
     private readonly client: Client,
-    private readonly config: AirlockConfig,
+    /** Read at every call: a reloaded configuration applies to the next request. */
+    config: ConfigInput,
     /** The agents' records (standing, recent failures); shared with the agent routes when given. */
     records?: StandingReader,
     sessions?: SessionGateway,
   ) {
-    this.preparer = new ActionPreparer(config);
+    this.source = configSource(config);
+    // The tools' schemas are compiled once per loaded configuration.
+    this.preparerOf = perConfig(this.source, (c) => new ActionPreparer(c));
     this.records = records ?? new StandingReader(() => client);
     this.sessions = sessions ?? new SessionGateway(client, config);
   }
 
   private readonly sessions: SessionGateway;
+
+  /** The preparer of the configuration in force. */
+  get preparer(): ActionPreparer {
+    return this.preparerOf();
+  }
+
+  private get config() {
+    return this.source.current;
+  }
 
   private handle(actionId: string): WorkflowHandle<typeof actionWorkflow> {
     return this.client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(actionId));

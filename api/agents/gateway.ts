@@ -1,7 +1,7 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { AgentConfig } from '../../domain/config.js';
 import { activeStanding, type AgentStanding } from '../../domain/standing.js';
-import type { AirlockConfig } from '../../config/index.js';
+import { configSource, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import { StandingReader } from '../../lib/standing-reader.js';
 import type { agentWorkflow } from '../../workflows/agent-workflow.js';
 import { AGENT_WORKFLOW_TYPE, agentWorkflowId, freezeUpdate, runningActionsQuery, unfreezeUpdate, type FreezeArgs } from '../../workflows/messages.js';
@@ -16,17 +16,20 @@ export interface AgentView extends AgentStanding {
 /** The kill switch, through the agents' workflows. */
 export class AgentGateway {
   readonly standing: StandingReader;
+  private readonly config: ConfigSource;
 
   constructor(
     private readonly client: Client,
-    private readonly config: AirlockConfig,
+    /** Read at every call: agents added or removed by a reload are known at once. */
+    config: ConfigInput,
   ) {
+    this.config = configSource(config);
     this.standing = new StandingReader(() => client);
   }
 
   /** A configured agent; 404 for anything else. */
   agent(agentId: string): AgentConfig {
-    const agent = this.config.file.agents.find((a) => a.id === agentId);
+    const agent = this.config.current.file.agents.find((a) => a.id === agentId);
     if (!agent) throw new ApiError('not_found', `no agent ${agentId}`);
     return agent;
   }
@@ -59,7 +62,7 @@ export class AgentGateway {
     this.agent(agentId);
     const start = new WithStartWorkflowOperation<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
       workflowId: agentWorkflowId(agentId),
-      taskQueue: this.config.env.AIRLOCK_TASK_QUEUE,
+      taskQueue: this.config.current.env.AIRLOCK_TASK_QUEUE,
       args: [{ agentId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `standing of agent ${agentId} (the kill switch)`,

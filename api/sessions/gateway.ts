@@ -3,7 +3,7 @@ import type { AgentConfig } from '../../domain/config.js';
 import { isWithin } from '../../domain/glob.js';
 import type { SessionFacts } from '../../domain/input.js';
 import type { SessionBody, SessionState, StandingGrant } from '../../domain/session.js';
-import type { AirlockConfig } from '../../config/index.js';
+import { configSource, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import { SessionReader } from '../../lib/session-reader.js';
 import type { sessionWorkflow } from '../../workflows/session-workflow.js';
 import { closeSessionUpdate, grantStandingSignal, SESSION_MEMO, SESSION_WORKFLOW_TYPE, sessionWorkflowId } from '../../workflows/messages.js';
@@ -18,12 +18,19 @@ export interface Declared {
 /** Sessions, through their workflows: declared, opened by a first action, read and closed. */
 export class SessionGateway {
   private readonly reader: SessionReader;
+  private readonly source: ConfigSource;
 
   constructor(
     private readonly client: Client,
-    private readonly config: AirlockConfig,
+    /** Read at every call: a reloaded configuration applies to the next request. */
+    config: ConfigInput,
   ) {
     this.reader = new SessionReader(() => client);
+    this.source = configSource(config);
+  }
+
+  private get config() {
+    return this.source.current;
   }
 
   /** The session as it is now (from its workflow's memo), or undefined. */

@@ -54,8 +54,8 @@ export interface TestConfigOptions {
   env?: Record<string, string>;
 }
 
-/** The shipped `airlock.yaml`, retargeted for a test and validated exactly as at start-up. */
-export function testConfig(options: TestConfigOptions): AirlockConfig {
+/** The shipped `airlock.yaml` retargeted for a test, as YAML text (what a test writes to a file to reload). */
+export function testConfigYaml(options: Omit<TestConfigOptions, 'taskQueue' | 'temporalAddress' | 'env'>): string {
   const file = parse(exampleYaml()) as Record<string, any>;
   for (const [name, tool] of Object.entries<Record<string, any>>(file.tools)) {
     for (const executor of Object.values<Record<string, any>>(tool.executors)) {
@@ -63,20 +63,27 @@ export function testConfig(options: TestConfigOptions): AirlockConfig {
       if (executor.previewUrl) executor.previewUrl = `${options.targetUrl}/tools/${name}/preview`;
       executor.timeout = options.executorTimeout ?? '2s';
     }
-    tool.retry = options.retry ?? { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
+    // A copy per tool: an edit of one tool's retry must not reach the others (or the options, written again on a reload).
+    tool.retry = { ...(options.retry ?? { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' }) };
   }
   file.approvals.timeout = options.approvalTimeout ?? '1h';
   // Sessions are an agent's and outlive a stack (tests reuse ids like session-1): a test
   // that judges budgets declares a session of its own with the budget it means.
   file.sessions.defaults.riskBudget = 1_000_000;
   options.edit?.(file);
+  return stringify(file);
+}
+
+/** The shipped `airlock.yaml`, retargeted for a test and validated exactly as at start-up; `path` names its file if there is one. */
+export function testConfig(options: TestConfigOptions, path = 'test config'): AirlockConfig {
+  const text = testConfigYaml(options);
   const env = parseEnv({
     TEMPORAL_ADDRESS: options.temporalAddress,
     AIRLOCK_TASK_QUEUE: options.taskQueue,
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  return { env, file: parseConfigFile(stringify(file), 'test config'), path: 'test config' };
+  return { env, file: parseConfigFile(text, path), path };
 }
 
 /** Requests that land in each tier under the example policy. */
