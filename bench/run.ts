@@ -9,7 +9,8 @@
  * (`bench/target.ts`), each its own process.
  * BENCH_SECONDS sets the length of each measurement (default 10), BENCH_C the
  * concurrencies (default 1,50), BENCH_TOPOLOGY=split runs Airlock as an API
- * process and a worker process instead of `npm start`'s one.
+ * process and a worker process instead of `npm start`'s one, BENCH_SESSIONS=fresh opens a new
+ * session for every request instead of one session per connection.
  */
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
@@ -113,10 +114,34 @@ async function measureBaseline(client: Client, taskQueue: string, toolUrl: strin
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), throughput: latencies.length / elapsed, completed: latencies.length, errors };
 }
 
-/** Airlock: autocannon POSTing fresh auto-tier actions with ?wait=30, so each answer is the terminal state. */
+/**
+ * The session each request names. `shared` (default): one session per connection, declared
+ * up front with a budget the run cannot spend, so every action is judged in a live session
+ * that records it, as an agent working through a task is. `fresh`: a new session per request,
+ * the worst case (each action opens a session workflow).
+ */
+const sessionsMode = process.env.BENCH_SESSIONS === 'fresh' ? 'fresh' : 'shared';
+
+async function sessionPicker(apiUrl: string, concurrency: number): Promise<() => string> {
+  if (sessionsMode === 'fresh') return () => `bench-${randomUUID()}`;
+  const ids = Array.from({ length: concurrency }, () => `bench-${randomUUID()}`);
+  for (const sessionId of ids) {
+    const res = await fetch(`${apiUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-agent-key', 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId, intent: 'benchmark', riskBudget: 1_000_000 }),
+    });
+    if (res.status !== 201) throw new Error(`declaring a bench session: ${res.status} ${await res.text()}`);
+  }
+  let next = 0;
+  return () => ids[next++ % ids.length]!;
+}
+
+/** Airlock: autocannon POSTing auto-tier actions with ?wait=30, so each answer is the terminal state. */
 async function measureAirlock(apiUrl: string, concurrency: number, durationS: number): Promise<Measured> {
   let succeeded = 0;
   let other = 0;
+  const session = await sessionPicker(apiUrl, concurrency);
   const body = (session: string) =>
     JSON.stringify({
       tool: 'crm.contacts.read',
@@ -137,7 +162,7 @@ async function measureAirlock(apiUrl: string, concurrency: number, durationS: nu
       {
         method: 'POST',
         headers: { authorization: 'Bearer demo-agent-key', 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, body: body(`bench-${randomUUID()}`) }),
+        setupRequest: (req) => ({ ...req, body: body(session()) }),
         onResponse: (status, text) => {
           if (status === 202 && (JSON.parse(text) as { status: string }).status === 'succeeded') succeeded++;
           else other++;
@@ -224,7 +249,7 @@ try {
   await connection.close();
 
   console.log(
-    `\nAirlock auto path (${topology === 'single' ? 'one process: API and worker' : 'API and worker processes'}) vs bare Temporal — 2 runs of ${seconds}s per cell (A-B-B-A), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    `\nAirlock auto path (${topology === 'single' ? 'one process: API and worker' : 'API and worker processes'}; sessions: ${sessionsMode}) vs bare Temporal — 2 runs of ${seconds}s per cell (A-B-B-A), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
   console.log('submit→terminal latency in ms (mean of the runs’ percentiles); throughput in completed actions per second\n');
   console.log('| concurrency | what | p50 ms | p99 ms | throughput/s | completed | errors |');

@@ -5,6 +5,7 @@ import type { Environment, FoundImpact, Impact, Operation, PreviewOutcome, Risk,
 import { higherSensitivity, SENSITIVITY_ORDER } from './facts.js';
 import { matchesAny } from './glob.js';
 import type { SessionFacts } from './input.js';
+import type { SessionTouch } from './session.js';
 import type { PolicyRule, ResolvedPolicy, StepCondition } from './policy.js';
 import { approvalsRequired, higherTier } from './tiers.js';
 
@@ -190,6 +191,11 @@ function sessionFactors(subject: AssessSubject, session: SessionFacts, score: nu
     });
   }
   return raises;
+}
+
+/** True when an action that did `touch` would be the first step of one of `policy`'s sequence rules. */
+export function startsSequence(policy: ResolvedPolicy, touch: SessionTouch): boolean {
+  return (policy.sequences ?? []).some((rule) => stepMatches(rule.first, { ...touch, sensitivities: [touch.sensitivity] }));
 }
 
 function stepMatches(

@@ -30,13 +30,32 @@ export function recordOutcome(state: SessionState, o: SessionOutcome): SessionSt
   const entry: SessionAction = { actionId: o.actionId, tool: o.tool, tier: o.tier, score: o.score, outcome: o.outcome, at: o.at };
   const executed = o.outcome === 'succeeded';
   const touch = o.touch;
-  const known = touch && state.touched.some((t) => t.tool === touch.tool && t.sensitivity === touch.sensitivity && t.egress === touch.egress);
+  const known = touch && state.touched.some((t) => sameTouch(t, touch));
+  const pending = state.pending?.filter((p) => p.actionId !== o.actionId);
   return {
     ...state,
+    ...(pending ? { pending } : {}),
     spent: executed ? state.spent + o.score : state.spent,
     actions: { count: state.actions.count + 1, recent: [...state.actions.recent, entry].slice(-RECENT_ACTIONS) },
     touched: executed && touch && !known ? [...state.touched, touch] : state.touched,
   };
+}
+
+function sameTouch(a: SessionTouch, b: SessionTouch): boolean {
+  return a.tool === b.tool && a.sensitivity === b.sensitivity && a.egress === b.egress;
+}
+
+/** Records, before it runs, an action that may start a sequence; the same action again changes nothing. */
+export function markPending(state: SessionState, actionId: string, touch: SessionTouch): SessionState {
+  if (state.pending?.some((p) => p.actionId === actionId) || state.actions.recent.some((a) => a.actionId === actionId)) return state;
+  return { ...state, pending: [...(state.pending ?? []), { actionId, touch }] };
+}
+
+/** What sequence rules see: the executed actions' touches, and those of actions recorded before running. */
+export function touchesOf(state: SessionState): SessionTouch[] {
+  const all = [...state.touched];
+  for (const { touch } of state.pending ?? []) if (!all.some((t) => sameTouch(t, touch))) all.push(touch);
+  return all;
 }
 
 /** Asks whether a standing approval covers an action about to wait for review. */

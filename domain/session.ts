@@ -77,6 +77,11 @@ export const SessionState = z.object({
   closedAt: z.string().optional(),
   /** What the session's executed actions did, once per kind (sequence rules). */
   touched: z.array(SessionTouch),
+  /**
+   * Actions that may start a sequence, recorded before they run: counted as
+   * touched until they settle, so the step after them cannot outrun the record.
+   */
+  pending: z.array(z.object({ actionId: z.string(), touch: SessionTouch })).optional(),
   standing: z.array(StandingGrant),
 });
 export type SessionState = z.infer<typeof SessionState>;

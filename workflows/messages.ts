@@ -3,7 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionState, ActionStatus } from '../domain/action.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { AgentStanding, RecentFailure } from '../domain/standing.js';
-import type { SessionState, StandingGrant } from '../domain/session.js';
+import type { SessionState, SessionTouch, StandingGrant } from '../domain/session.js';
 import type { SessionOutcome, StandingClaim, StandingUse } from '../domain/session-rules.js';
 
 /** The task queue Airlock's workers poll unless `AIRLOCK_TASK_QUEUE` says otherwise. */
@@ -97,6 +97,15 @@ export const sessionOutcomeSignal = defineSignal<[SessionOutcome]>('actionSettle
 
 /** Closes the session: its later actions are refused, and pending ones cancelled before they execute. */
 export const closeSessionUpdate = defineUpdate<SessionState, [{ by: string }]>('close');
+
+/** Arguments of {@link pendingTouchUpdate}. */
+export interface PendingTouchArgs {
+  actionId: string;
+  touch: SessionTouch;
+}
+
+/** Records, before it starts, an action that may begin a sequence: answered once the session's memo shows it. */
+export const pendingTouchUpdate = defineUpdate<SessionState, [PendingTouchArgs]>('pendingTouch');
 
 /** Records a standing approval given on one of the session's actions. */
 export const grantStandingSignal = defineSignal<[StandingGrant]>('grantStanding');

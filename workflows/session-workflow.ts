@@ -1,7 +1,7 @@
-import { allHandlersFinished, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { SessionState } from '../domain/session.js';
-import { addStanding, claimStanding, recordOutcome, statusAt } from '../domain/session-rules.js';
-import { claimStandingUpdate, closeSessionUpdate, grantStandingSignal, SESSION_MEMO, sessionOutcomeSignal, sessionQuery } from './messages.js';
+import { addStanding, claimStanding, markPending, recordOutcome, statusAt } from '../domain/session-rules.js';
+import { claimStandingUpdate, closeSessionUpdate, pendingTouchUpdate, grantStandingSignal, SESSION_MEMO, sessionOutcomeSignal, sessionQuery } from './messages.js';
 
 /** Input of {@link sessionWorkflow}: the session as opened, or as carried across continue-as-new. */
 export interface SessionWorkflowInput {
@@ -41,6 +41,19 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Sess
         publish();
       }
       return use;
+    },
+  );
+  setHandler(
+    pendingTouchUpdate,
+    ({ actionId, touch }) => {
+      state = markPending(state, actionId, touch);
+      publish();
+      return state;
+    },
+    {
+      validator: (_args) => {
+        if (state.status !== 'open') throw ApplicationFailure.nonRetryable(`session ${state.sessionId} is ${state.status}`, 'SessionClosed');
+      },
     },
   );
   setHandler(closeSessionUpdate, ({ by }) => {

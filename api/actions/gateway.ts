@@ -17,6 +17,7 @@ import type { DecisionInput } from '../../domain/decision.js';
 import type { ActionInput } from '../../domain/input.js';
 import { initialActionState } from '../../domain/state.js';
 import { countedApprovals } from '../../domain/approval-rules.js';
+import { startsSequence } from '../../domain/assess.js';
 import { isSettled } from '../../domain/status.js';
 import { configSource, perConfig, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import type { actionWorkflow } from '../../workflows/action-workflow.js';
@@ -145,6 +146,14 @@ export class ActionGateway {
     }
     const session = await this.sessions.forAction(agent, request.sessionId, known);
     if (session.opened) input = prepare(session.state);
+    const touch = {
+      tool: request.tool,
+      operation: input.request.operation,
+      sensitivity: input.risk.facts?.effective.sensitivity ?? 'restricted',
+      egress: input.tool.egress ?? false,
+    };
+    // The first step of a sequence is on the session's record before it runs, so the next step cannot outrun it.
+    if (startsSequence(input.policy, touch)) await this.sessions.markPending(agent.id, request.sessionId, { actionId: input.actionId, touch });
     await Promise.all([this.assertRoomForApproval(input), this.assertNotLooping(input)]);
     const { risk } = input;
     const start = new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, {

@@ -6,7 +6,16 @@ import type { SessionBody, SessionState, StandingGrant } from '../../domain/sess
 import { configSource, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import { SessionReader } from '../../lib/session-reader.js';
 import type { sessionWorkflow } from '../../workflows/session-workflow.js';
-import { closeSessionUpdate, grantStandingSignal, SESSION_MEMO, SESSION_WORKFLOW_TYPE, sessionWorkflowId } from '../../workflows/messages.js';
+import {
+  closeSessionUpdate,
+  grantStandingSignal,
+  pendingTouchUpdate,
+  SESSION_MEMO,
+  SESSION_WORKFLOW_TYPE,
+  sessionWorkflowId,
+  type PendingTouchArgs,
+} from '../../workflows/messages.js';
+import { touchesOf } from '../../domain/session-rules.js';
 import { ApiError, invalidRequest } from '../errors.js';
 
 /** The answer to a session declaration: whether it was new, and the session. */
@@ -124,7 +133,7 @@ export class SessionGateway {
       spent: state.spent,
       allowedTools: state.allowedTools,
       driftTier: this.config.file.sessions.driftTier,
-      touched: state.touched,
+      touched: touchesOf(state),
       standing: [...new Set(state.standing.filter((g) => g.remaining > 0 && Date.parse(g.expiresAt) > Date.now()).map((g) => g.tool))],
     };
   }
@@ -137,6 +146,20 @@ export class SessionGateway {
       // A finished session workflow takes no updates: its memo still says how it ended.
       if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
       return this.get(agentId, sessionId);
+    }
+  }
+
+  /**
+   * Records, before it starts, an action that may begin a sequence (a read of
+   * restricted data, say): the next action is scored with it even if it comes
+   * before this one has settled. Answered once the session shows it.
+   */
+  async markPending(agentId: string, sessionId: string, args: PendingTouchArgs): Promise<void> {
+    try {
+      await this.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(agentId, sessionId)).executeUpdate(pendingTouchUpdate, { args: [args] });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
+      throw new ApiError('session_closed', `session ${sessionId} is no longer open; start a new session`, { field: 'sessionId' });
     }
   }
 

@@ -143,6 +143,19 @@ describe('sessions', () => {
     assert.ok(mail.body.risk.factors.some((f) => f.name === 'sequence:restricted-then-egress'));
   });
 
+  it('the egress step cannot outrun the restricted read: a read still running already counts', async () => {
+    const sessionId = fresh('race');
+    stack.target.respond('crm.contacts.read', (call) => (call.body.sessionId === sessionId ? { status: 200, delayMs: 1_500 } : { status: 200 }));
+    const read = await stack.call<ActionState>('POST', '/v1/actions?wait=0', {
+      key: agent.key,
+      body: REQUESTS.devRead({ sessionId, resources: [{ type: 'table', id: 'customers' }] }),
+    });
+    assert.equal(read.status, 202);
+    const mail = await submit(mailTo(sessionId));
+    assert.equal(mail.body.risk.tier, 'critical', 'scored with the read on record, though it has not finished');
+    assert.equal((await stack.waitFor(read.body.id, ['succeeded'])).status, 'succeeded');
+  });
+
   it('a closed session refuses new actions with 409 session_closed, and cancels an approved one before it executes', async () => {
     const sessionId = fresh('closing');
     await declare({ sessionId, intent: 'one update' });
