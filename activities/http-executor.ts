@@ -6,7 +6,8 @@ import type { AssessContext } from '../domain/input.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
 import { higherTier } from '../domain/tiers.js';
 import type { GrantSigner } from '../grants/sign.js';
-import type { SessionRef } from './session.js';
+import type { SessionOutcome } from '../domain/session-rules.js';
+import type { SessionLedger, SessionRef } from './session.js';
 import { callTool, isRetryableStatus, ToolUnreachable, type ToolAnswer } from './tool-call.js';
 
 /** What the executor receives as the JSON body: the action, never Airlock's credentials. */
@@ -35,6 +36,8 @@ export interface ExecuteHttpToolInput {
   action: ExecutorPayload;
   /** The action's session, checked open before every attempt; absent for actions from before sessions. */
   session?: SessionRef;
+  /** With a session: what it records of this action once executed (the executor tells it, batched). */
+  sessionOutcome?: Omit<SessionOutcome, 'outcome' | 'at'>;
   /** What the grant says beyond the action: the tier, and who approved this version. */
   grant: { tier: Tier; approvers: string[] };
 }
@@ -103,6 +106,7 @@ export function createHttpExecutor(
   /** The policy in force now, read at every attempt (re-authorization); without one the tier is not checked again. */
   policyOf?: () => ResolvedPolicy,
   checkSession: (ref: SessionRef) => Promise<void> = async () => {},
+  ledger?: SessionLedger,
 ) {
   /**
    * Calls a tool's HTTP executor once per attempt, with a grant signed for that
@@ -136,7 +140,12 @@ export function createHttpExecutor(
     }
 
     const result: ExecutionResult = { httpStatus: answer.status, body: answer.body, truncated: answer.truncated };
-    if (answer.status >= 200 && answer.status < 300) return { result, attempt };
+    if (answer.status >= 200 && answer.status < 300) {
+      if (ledger && input.session && input.sessionOutcome) {
+        ledger.add(Context.current().client, input.session, { ...input.sessionOutcome, outcome: 'succeeded', at: new Date().toISOString() });
+      }
+      return { result, attempt };
+    }
 
     const details: ExecutorFailureDetails = { attempt, result };
     if (isRetryableStatus(answer.status)) {

@@ -5,7 +5,7 @@ import type { GrantSigner } from '../grants/sign.js';
 import { createAssessActivity } from './assess.js';
 import { createHttpExecutor } from './http-executor.js';
 import { createHttpPreview } from './http-preview.js';
-import { createSessionActivities, createSessionCheck } from './session.js';
+import { createSessionActivities, createSessionCheck, SessionLedger } from './session.js';
 import { createSlackActivities } from './slack.js';
 import { createStandingActivities, createStandingCheck } from './standing.js';
 
@@ -24,7 +24,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck()),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), new SessionLedger()),
     ...createStandingActivities(),
     ...createSessionActivities(deps.slack),
     ...createSlackActivities(deps.slack),

@@ -1,9 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { StandingClaim, StandingUse } from '../domain/session-rules.js';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { SessionOutcome, StandingClaim, StandingUse } from '../domain/session-rules.js';
 import { SESSION_TTL_MS, SessionReader } from '../lib/session-reader.js';
-import { claimStandingUpdate, sessionWorkflowId } from '../workflows/messages.js';
+import { claimStandingUpdate, sessionOutcomesSignal, sessionWorkflowId } from '../workflows/messages.js';
 
 /** Which session an execution belongs to. */
 export interface SessionRef {
@@ -37,6 +37,46 @@ export function createSessionCheck(): (ref: SessionRef) => Promise<void> {
       details: [{ status, ...(session?.closedBy ? { closedBy: session.closedBy } : {}) } satisfies SessionClosedDetails],
     });
   };
+}
+
+/** How long a worker gathers executed actions before telling their sessions: one signal per session per flush. */
+export const SESSION_FLUSH_MS = 100;
+
+/**
+ * Tells sessions of their executed actions in batches: one signal per session
+ * per {@link SESSION_FLUSH_MS} instead of one per action, so an auto action
+ * costs its session nothing on the way. Best effort: a worker that dies loses
+ * at most one batch of budget bookkeeping (the first steps of sequences are
+ * recorded by the API before they run, so sequence rules lose nothing).
+ */
+export class SessionLedger {
+  private readonly batches = new Map<string, { client: Client; outcomes: SessionOutcome[] }>();
+  private timer: NodeJS.Timeout | undefined;
+
+  /** Queues one executed action's outcome for its session. */
+  add(client: Client, ref: SessionRef, outcome: SessionOutcome): void {
+    const id = sessionWorkflowId(ref.agentId, ref.sessionId);
+    const batch = this.batches.get(id) ?? { client, outcomes: [] };
+    batch.outcomes.push(outcome);
+    this.batches.set(id, batch);
+    this.timer ??= setTimeout(() => void this.flush(), SESSION_FLUSH_MS);
+  }
+
+  /** Sends every queued batch now. */
+  async flush(): Promise<void> {
+    this.timer = undefined;
+    const batches = [...this.batches];
+    this.batches.clear();
+    await Promise.all(
+      batches.map(async ([id, { client, outcomes }]) => {
+        try {
+          await client.workflow.getHandle(id).signal(sessionOutcomesSignal, outcomes);
+        } catch {
+          // A session that has ended takes no more outcomes; the actions' own records stand.
+        }
+      }),
+    );
+  }
 }
 
 /** Input of `claimStandingApproval`. */

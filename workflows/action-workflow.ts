@@ -212,14 +212,18 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
   if (input.tool.executor.previewUrl) await preview(input, store);
 
   let notifications: Promise<void> | undefined;
+  const outcomeBatched = { value: false };
   if (store.state.status === 'assessing') {
-    await decideAndExecute(input, store, () => {
+    await decideAndExecute(input, store, outcomeBatched, () => {
       // Once per action, even when it comes back for approvals after a re-authorization.
       if (input.slack) notifications ??= approvalNotifications(input, store);
     });
   }
 
-  if (input.session && patched('airlock-session-outcome')) await reportToSession(input, store.state);
+  // An executed action's outcome went with the executor's batch; any other is sent from here.
+  if (input.session && !(store.state.status === 'succeeded' && outcomeBatched.value) && patched('airlock-session-outcome')) {
+    await reportToSession(input, store.state);
+  }
 
   // The card's last update and the owner's message go out before the run closes
   // (bounded by the Slack retry policy); then every waiting caller is answered.
@@ -242,7 +246,12 @@ async function preview(input: ActionInput, store: ActionStore & { replace(next: 
   if (details) setCurrentDetails(details);
 }
 
-async function decideAndExecute(input: ActionInput, store: ActionStore & { replace(next: ActionState): void }, onAwaitingApproval: () => void): Promise<void> {
+async function decideAndExecute(
+  input: ActionInput,
+  store: ActionStore & { replace(next: ActionState): void },
+  outcomeBatched: { value: boolean },
+  onAwaitingApproval: () => void,
+): Promise<void> {
   // Executes once approved; goes back for approvals when the policy in force at
   // execution puts the action above the tier it was approved at.
   for (;;) {
@@ -260,7 +269,7 @@ async function decideAndExecute(input: ActionInput, store: ActionStore & { repla
         if (store.state.status !== 'approved') return;
       }
     }
-    const rose = await execute(input, store);
+    const rose = await execute(input, store, outcomeBatched);
     if (!rose) return;
     // Approvals given at the lower tier do not carry over to the higher one.
     const now = new Date().toISOString();
@@ -277,8 +286,11 @@ async function decideAndExecute(input: ActionInput, store: ActionStore & { repla
 }
 
 /** One execution: the outcome is in the state, or the risk that sends the action back for approvals. */
-async function execute(input: ActionInput, store: ActionStore): Promise<TierRoseDetails | undefined> {
+async function execute(input: ActionInput, store: ActionStore, outcomeBatched: { value: boolean }): Promise<TierRoseDetails | undefined> {
   store.setStatus('executing');
+  // Since batching, the executor tells the session of a success itself (batched per session), sparing
+  // each action a round of workflow tasks; actions that executed before it reported from the workflow.
+  if (input.session && patched('airlock-session-outcome-batched')) outcomeBatched.value = true;
   const { retry, executor } = input.tool;
   const { executeHttpTool } = proxyActivities<Activities>({
     // The executor call aborts itself at `executor.timeout`; the margin only
@@ -306,6 +318,7 @@ async function execute(input: ActionInput, store: ActionStore): Promise<TierRose
       maxRetryDelayMs: retry.maximumInterval,
       action: payloadOf(input, state, version, approvers),
       ...(input.session ? { session: { agentId: input.agent.id, sessionId: input.session.sessionId } } : {}),
+      ...(outcomeBatched.value ? { sessionOutcome: sessionOutcomeOf(input, state) } : {}),
       grant: { tier: state.risk.tier, approvers },
       reauthorize: {
         context: {
@@ -386,19 +399,23 @@ async function coveredByStanding(input: ActionInput, store: ActionStore): Promis
   return true;
 }
 
-/** Tells the session how the action ended, best effort: its budget and sequence rules count what executed. */
-async function reportToSession(input: ActionInput, state: ActionState): Promise<void> {
-  const executed = state.status === 'succeeded';
+/** What the session records of an action, but for how and when it ended. */
+function sessionOutcomeOf(input: ActionInput, state: ActionState): Omit<SessionOutcome, 'outcome' | 'at'> {
   const sensitivity = state.risk.facts?.effective.sensitivity;
-  const outcome: SessionOutcome = {
+  return {
     actionId: state.id,
     tool: state.tool,
     tier: state.risk.tier,
     score: state.risk.score,
-    outcome: state.status,
-    at: new Date().toISOString(),
-    ...(executed && sensitivity ? { touch: { tool: state.tool, operation: state.operation, sensitivity, egress: input.tool.egress ?? false } } : {}),
+    ...(sensitivity ? { touch: { tool: state.tool, operation: state.operation, sensitivity, egress: input.tool.egress ?? false } } : {}),
   };
+}
+
+/** Tells the session how the action ended, best effort: its budget and sequence rules count what executed. */
+async function reportToSession(input: ActionInput, state: ActionState): Promise<void> {
+  const executed = state.status === 'succeeded';
+  const { touch, ...base } = sessionOutcomeOf(input, state);
+  const outcome: SessionOutcome = { ...base, outcome: state.status, at: new Date().toISOString(), ...(executed && touch ? { touch } : {}) };
   try {
     await getExternalWorkflowHandle(sessionWorkflowId(input.agent.id, input.session!.sessionId)).signal(sessionOutcomeSignal, outcome);
   } catch {

@@ -95,6 +95,9 @@ export const sessionQuery = defineQuery<SessionState>('session');
 /** An action of the session settled; nobody waits for the answer. */
 export const sessionOutcomeSignal = defineSignal<[SessionOutcome]>('actionSettled');
 
+/** Several actions of the session executed (batched by a worker's executors); nobody waits for the answer. */
+export const sessionOutcomesSignal = defineSignal<[SessionOutcome[]]>('actionsExecuted');
+
 /** Closes the session: its later actions are refused, and pending ones cancelled before they execute. */
 export const closeSessionUpdate = defineUpdate<SessionState, [{ by: string }]>('close');
 

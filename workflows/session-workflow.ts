@@ -1,7 +1,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { SessionState } from '../domain/session.js';
 import { addStanding, claimStanding, markPending, recordOutcome, statusAt } from '../domain/session-rules.js';
-import { claimStandingUpdate, closeSessionUpdate, pendingTouchUpdate, grantStandingSignal, SESSION_MEMO, sessionOutcomeSignal, sessionQuery } from './messages.js';
+import { claimStandingUpdate, closeSessionUpdate, pendingTouchUpdate, sessionOutcomesSignal, grantStandingSignal, SESSION_MEMO, sessionOutcomeSignal, sessionQuery } from './messages.js';
 
 /** Input of {@link sessionWorkflow}: the session as opened, or as carried across continue-as-new. */
 export interface SessionWorkflowInput {
@@ -26,6 +26,10 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Sess
   setHandler(sessionQuery, () => state);
   setHandler(sessionOutcomeSignal, (outcome) => {
     state = recordOutcome(state, outcome);
+    publish();
+  });
+  setHandler(sessionOutcomesSignal, (outcomes) => {
+    for (const outcome of outcomes) state = recordOutcome(state, outcome);
     publish();
   });
   setHandler(grantStandingSignal, (grant) => {

@@ -29,6 +29,7 @@ export const REQUIRED_PATHS = [
   'standing-covered',
   'session-closed-cancelled',
   'session-closed',
+  'session-outcome-batched',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -158,7 +159,9 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     const sessionId = `rec-${randomUUID().slice(0, 8)}`;
     const declared = await stack.call('POST', '/v1/sessions', { key: KEYS.billingAgent, body: { sessionId, intent: 'recording the corpus' } });
     if (declared.status !== 201) throw new Error(`declare: ${declared.status} ${JSON.stringify(declared.body)}`);
+    // Reported by the workflow (before batching), then by the executor's batch.
     ids.set('session-outcome-reported', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId }))).id });
+    ids.set('session-outcome-batched', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId }))).id });
     const granting = await submit(stack, REQUESTS.prodUpdate({ sessionId }));
     await decide(stack, granting.id, KEYS.bob, { decision: 'approve', version: 1, standing: { count: 1, minutes: 10 } });
     await waitUntilAsync(async () => (await stack.call('GET', `/v1/sessions/${sessionId}`, { key: KEYS.billingAgent })).body.standing.length === 1);
