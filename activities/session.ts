@@ -59,7 +59,8 @@ export class SessionLedger {
     const batch = this.batches.get(id) ?? { client, outcomes: [] };
     batch.outcomes.push(outcome);
     this.batches.set(id, batch);
-    this.timer ??= setTimeout(() => void this.flush(), SESSION_FLUSH_MS);
+    // Unreferenced: a pending batch never keeps a stopping worker's process alive.
+    this.timer ??= setTimeout(() => void this.flush(), SESSION_FLUSH_MS).unref();
   }
 
   /** Sends every queued batch now. */
@@ -70,7 +71,8 @@ export class SessionLedger {
     await Promise.all(
       batches.map(async ([id, { client, outcomes }]) => {
         try {
-          await client.workflow.getHandle(id).signal(sessionOutcomesSignal, outcomes);
+          // Bounded: a connection closed under a flush must not retry for ever.
+          await client.connection.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(id).signal(sessionOutcomesSignal, outcomes));
         } catch {
           // A session that has ended takes no more outcomes; the actions' own records stand.
         }
