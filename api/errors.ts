@@ -21,6 +21,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   invalid_config: 422,
   temporal_unavailable: 503,
+  worker_unavailable: 503,
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -45,7 +46,7 @@ export class ApiError extends Error {
     this.retryAfterS = options?.retryAfterS;
   }
 
-  /** Seconds to wait before trying again, sent as `Retry-After` (429s). */
+  /** Seconds to wait before trying again, sent as `Retry-After` (429s, 503s). */
   readonly retryAfterS: number | undefined;
 
   toBody(): ErrorBody {

@@ -112,6 +112,12 @@ export const LimitsConfig = z.strictObject({
   maxPendingPerAgent: z.number().int().min(1).default(20),
   /** The same tool with the same parameters that failed this often within the window is refused: 409 `loop_detected`. */
   loop: z.strictObject({ failures: z.number().int().min(1).default(3), window: Duration.default(600_000) }).default({ failures: 3, window: 600_000 }),
+  /**
+   * How long a request waits for a worker to answer an Update (a decision, cancel,
+   * session change; a freeze gets twice as long) before 503 `worker_unavailable`.
+   * After a worker crash the first answer can take ~10 s (its sticky queue times out).
+   */
+  workerAnswer: Duration.default(30_000),
 });
 export type LimitsConfig = z.output<typeof LimitsConfig>;
 
@@ -206,6 +212,7 @@ export const AirlockFile = z
       parametersDepth: MAX_PARAMETERS_DEPTH,
       maxPendingPerAgent: 20,
       loop: { failures: 3, window: 600_000 },
+      workerAnswer: 30_000,
     }),
     sessions: SessionsConfig.default({ defaults: { riskBudget: 150, ttl: 8 * 3_600_000 }, driftTier: 'review', maxTtl: 7 * 24 * 3_600_000 }),
     grants: GrantsConfig.default({ issuer: 'airlock', ttl: MAX_GRANT_TTL_MS, keys: [] }),

@@ -4,10 +4,6 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   ApplicationFailure,
-  ServiceError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-  isGrpcCancelledError,
-  isGrpcDeadlineError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -33,6 +29,7 @@ import {
   type CancelArgs,
 } from '../../workflows/messages.js';
 import { StandingReader } from '../../lib/standing-reader.js';
+import { answeredWithin, isDeadline } from '../bounded.js';
 import { ApiError } from '../errors.js';
 import { workflowIdOf } from './ids.js';
 import { ActionPreparer } from './prepare.js';
@@ -66,15 +63,6 @@ export interface ActionFilter {
 const SUBMIT_GRACE_MS = 10_000;
 /** How often a resubmission that waits polls the action's state (a Query: nothing is written). */
 const POLL_MS = 200;
-
-function isDeadline(err: unknown): boolean {
-  return (
-    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
-    isGrpcDeadlineError(err) ||
-    isGrpcCancelledError(err) ||
-    (err instanceof ServiceError && (isGrpcDeadlineError(err.cause) || isGrpcCancelledError(err.cause)))
-  );
-}
 
 const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict' | 'stale_version'> = {
   ApproverNotAllowed: 'forbidden',
@@ -326,7 +314,7 @@ export class ActionGateway {
       const state = await this.get(actionId);
       this.preparer.checkParameters(state.tool, decision.edit.parameters, 'edit.parameters');
     }
-    const state = await this.update(actionId, () => this.handle(actionId).executeUpdate(decideUpdate, { args: [decision] }));
+    const state = await this.update(actionId, 'the decision', () => this.handle(actionId).executeUpdate(decideUpdate, { args: [decision] }));
     if (decision.standing) await this.grantStanding(state, decision);
     return state;
   }
@@ -361,7 +349,7 @@ export class ActionGateway {
 
   /** Cancels an action that has not started executing. */
   async cancel(actionId: string, args: CancelArgs): Promise<ActionState> {
-    return this.update(actionId, () => this.handle(actionId).executeUpdate(cancelUpdate, { args: [args] }));
+    return this.update(actionId, 'the cancellation', () => this.handle(actionId).executeUpdate(cancelUpdate, { args: [args] }));
   }
 
   /** Asks the action's workflow to render its approval card again (after a click on an out-of-date card). */
@@ -373,9 +361,9 @@ export class ActionGateway {
     }
   }
 
-  private async update(actionId: string, send: () => Promise<ActionState>): Promise<ActionState> {
+  private async update(actionId: string, what: string, send: () => Promise<ActionState>): Promise<ActionState> {
     try {
-      return await send();
+      return await answeredWithin(this.client, `${what} of action ${actionId}`, send, this.config.file.limits.workerAnswer);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const code = REFUSAL_CODES[err.cause.type ?? ''];

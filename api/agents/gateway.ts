@@ -5,7 +5,9 @@ import { configSource, type ConfigInput, type ConfigSource } from '../../config/
 import { StandingReader } from '../../lib/standing-reader.js';
 import type { agentWorkflow } from '../../workflows/agent-workflow.js';
 import { AGENT_WORKFLOW_TYPE, agentWorkflowId, freezeUpdate, runningActionsQuery, unfreezeUpdate, type FreezeArgs } from '../../workflows/messages.js';
+import { answeredWithin } from '../bounded.js';
 import { ApiError } from '../errors.js';
+
 
 /** `GET /v1/agents/:id`: the agent's standing and how many of its actions await approval. */
 export interface AgentView extends AgentStanding {
@@ -67,7 +69,13 @@ export class AgentGateway {
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `standing of agent ${agentId} (the kill switch)`,
     });
-    const standing = await this.client.workflow.executeUpdateWithStart(freezeUpdate, { args: [args], startWorkflowOperation: start });
+    const standing = await answeredWithin(
+      this.client,
+      `the freeze of ${agentId}`,
+      () => this.client.workflow.executeUpdateWithStart(freezeUpdate, { args: [args], startWorkflowOperation: start }),
+      // Answered once the pending actions are cancelled, which takes more than one Update.
+      2 * this.config.current.file.limits.workerAnswer,
+    );
     this.standing.forget(agentId);
     return standing;
   }
@@ -76,7 +84,10 @@ export class AgentGateway {
   async unfreeze(agentId: string, by: string): Promise<AgentStanding> {
     this.agent(agentId);
     try {
-      const standing = await this.client.workflow.getHandle(agentWorkflowId(agentId)).executeUpdate(unfreezeUpdate, { args: [{ by }] });
+      const standing = await answeredWithin(this.client, `the unfreeze of ${agentId}`, () =>
+        this.client.workflow.getHandle(agentWorkflowId(agentId)).executeUpdate(unfreezeUpdate, { args: [{ by }] }),
+        this.config.current.file.limits.workerAnswer,
+      );
       this.standing.forget(agentId);
       return standing;
     } catch (err) {

@@ -16,6 +16,7 @@ import {
   type PendingTouchArgs,
 } from '../../workflows/messages.js';
 import { touchesOf } from '../../domain/session-rules.js';
+import { answeredWithin } from '../bounded.js';
 import { ApiError, invalidRequest } from '../errors.js';
 
 /** The answer to a session declaration: whether it was new, and the session. */
@@ -141,7 +142,10 @@ export class SessionGateway {
   /** Closes a session; closing one already closed or expired answers with it as it is. */
   async close(agentId: string, sessionId: string, by: string): Promise<SessionState> {
     try {
-      return await this.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(agentId, sessionId)).executeUpdate(closeSessionUpdate, { args: [{ by }] });
+      return await answeredWithin(this.client, `closing session ${sessionId}`, () =>
+        this.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(agentId, sessionId)).executeUpdate(closeSessionUpdate, { args: [{ by }] }),
+        this.config.file.limits.workerAnswer,
+      );
     } catch (err) {
       // A finished session workflow takes no updates: its memo still says how it ended.
       if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
@@ -156,7 +160,10 @@ export class SessionGateway {
    */
   async markPending(agentId: string, sessionId: string, args: PendingTouchArgs): Promise<void> {
     try {
-      await this.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(agentId, sessionId)).executeUpdate(pendingTouchUpdate, { args: [args] });
+      await answeredWithin(this.client, `recording the first step of a sequence in session ${sessionId}; the action was not started`, () =>
+        this.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(agentId, sessionId)).executeUpdate(pendingTouchUpdate, { args: [args] }),
+        this.config.file.limits.workerAnswer,
+      );
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
       throw new ApiError('session_closed', `session ${sessionId} is no longer open; start a new session`, { field: 'sessionId' });

@@ -86,6 +86,17 @@ export function testConfig(options: TestConfigOptions, path = 'test config'): Ai
   return { env, file: parseConfigFile(text, path), path };
 }
 
+let defaultSessionId = 'session-1';
+
+/**
+ * Stacks on other task queues must not share a session: its workflow runs on the
+ * queue of the stack that opened it, and Updates to it would wait for a worker
+ * that has stopped. `startStack` gives each of its task queues its own.
+ */
+export function useDefaultSession(taskQueue: string): void {
+  defaultSessionId = `session-of-${taskQueue}`;
+}
+
 /** Requests that land in each tier under the example policy. */
 export const REQUESTS = {
   /** dev, read, 1 record: auto. */
@@ -97,7 +108,7 @@ export const REQUESTS = {
     parameters: { ids: ['c-1'] },
     impact: { records: 1 },
     justification: 'look up the customer who wrote in',
-    sessionId: 'session-1',
+    sessionId: defaultSessionId,
     ...extra,
   }),
   /** prod, write, 200 records: review (one approval); the tool has a preview. */
@@ -109,7 +120,7 @@ export const REQUESTS = {
     parameters: { set: { tier: 'gold' }, where: { segment: 7 } },
     impact: { records: 200, reversible: true },
     justification: 'upgrade the segment after the campaign',
-    sessionId: 'session-1',
+    sessionId: defaultSessionId,
     ...extra,
   }),
   /** prod, transfer, 250 000 USD, irreversible: critical (two approvals). */
@@ -121,7 +132,7 @@ export const REQUESTS = {
     parameters: { from: 'acct-9', to: 'acct-1', amount: 250_000, currency: 'USD' },
     impact: { amountUsd: 250_000, reversible: false },
     justification: 'quarterly settlement',
-    sessionId: 'session-1',
+    sessionId: defaultSessionId,
     ...extra,
   }),
 };

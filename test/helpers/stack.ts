@@ -10,7 +10,7 @@ import { LiveConfig } from '../../config/live.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestWorker, testEnv, uniqueTaskQueue } from './env.js';
 import type { ActionState, ActionStatus } from '../../domain/action.js';
-import { KEYS, testConfig, testConfigYaml, type TestConfigOptions } from './config.js';
+import { KEYS, testConfig, testConfigYaml, useDefaultSession, type TestConfigOptions } from './config.js';
 import { startCountingTarget, type CountingTarget } from './target.js';
 import { SIGNING_SECRET, type SlackStandIn } from './slack.js';
 import { activityDepsFor } from '../../worker/index.js';
@@ -66,6 +66,7 @@ export async function startStack(options: StackOptions = {}) {
   const ownTarget = options.target === undefined;
   const target: CountingTarget = options.target ?? (await startCountingTarget());
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('stack');
+  useDefaultSession(taskQueue);
   const temporalAddress = options.temporalAddress ?? testEnv.address;
   const slackEnv: Record<string, string> = options.slack
     ? {
