@@ -7,6 +7,8 @@ import type { ResolvedPolicy } from '../domain/policy.js';
 import { higherTier } from '../domain/tiers.js';
 import type { GrantSigner } from '../grants/sign.js';
 import type { BreakerPass, ToolBreakers } from './breakers.js';
+import type { SessionOutcome } from '../domain/session-rules.js';
+import type { SessionLedger, SessionRef } from './session.js';
 import { callTool, isRetryableStatus, ToolUnreachable, type ToolAnswer } from './tool-call.js';
 
 /** What the executor receives as the JSON body: the action, never Airlock's credentials. */
@@ -33,6 +35,10 @@ export interface ExecuteHttpToolInput {
   /** What the approved tier was scored from, to score it again with the worker's policy right before the call. */
   reauthorize?: Reauthorize;
   action: ExecutorPayload;
+  /** The action's session, checked open before every attempt; absent for actions from before sessions. */
+  session?: SessionRef;
+  /** With a session: what it records of this action once executed (the executor tells it, batched). */
+  sessionOutcome?: Omit<SessionOutcome, 'outcome' | 'at'>;
   /** What the grant says beyond the action: the tier, and who approved this version. */
   grant: { tier: Tier; approvers: string[] };
   /** Attempts that earlier runs of this execution made (it runs again after waiting for the tool's breaker). */
@@ -78,7 +84,8 @@ export interface TierRoseDetails {
 }
 
 /**
- * Scores the version again with the policy this worker has loaded now; throws
+ * Scores the version again with the policy in force in this worker now (a
+ * reloaded one from its next attempt on); throws
  * (non-retryable, `TierRose`) when that gives a higher tier than the one approved.
  * Always scored (it is cheap and pure): a policy edited under an unchanged
  * `version` must not slip through.
@@ -101,8 +108,10 @@ export function createHttpExecutor(
   signer: GrantSigner,
   fetchImpl: typeof fetch = fetch,
   checkStanding: (agentId: string) => Promise<void> = async () => {},
-  /** The policy this worker has loaded now (re-authorization); without one the tier is not checked again. */
-  policy?: ResolvedPolicy,
+  /** The policy in force now, read at every attempt (re-authorization); without one the tier is not checked again. */
+  policyOf?: () => ResolvedPolicy,
+  checkSession: (ref: SessionRef) => Promise<void> = async () => {},
+  ledger?: SessionLedger,
   /** The tools' circuit breakers, by this worker's configuration; without them nothing is gated. */
   breakers?: ToolBreakers,
 ) {
@@ -122,9 +131,11 @@ export function createHttpExecutor(
   async function attemptCall(input: ExecuteHttpToolInput, admit: () => Promise<void> = async () => {}): Promise<ExecuteHttpToolOutput> {
     const attempt = (input.attemptsBefore ?? 0) + Context.current().info.attempt;
     // Re-authorized right before every attempt: a frozen agent's action never reaches
-    // its tool, nor one that the policy in force now puts above its approved tier.
+    // its tool, nor one of a closed session, nor one that the policy in force now
+    // puts above its approved tier.
     await checkStanding(input.action.agentId);
-    reauthorizeTier(policy, input);
+    if (input.session) await checkSession(input.session);
+    reauthorizeTier(policyOf?.(), input);
     await admit();
     let answer: ToolAnswer;
     try {
@@ -144,7 +155,12 @@ export function createHttpExecutor(
     }
 
     const result: ExecutionResult = { httpStatus: answer.status, body: answer.body, truncated: answer.truncated };
-    if (answer.status >= 200 && answer.status < 300) return { result, attempt };
+    if (answer.status >= 200 && answer.status < 300) {
+      if (ledger && input.session && input.sessionOutcome) {
+        ledger.add(Context.current().client, input.session, { ...input.sessionOutcome, outcome: 'succeeded', at: new Date().toISOString() });
+      }
+      return { result, attempt };
+    }
 
     const details: ExecutorFailureDetails = { attempt, result };
     if (isRetryableStatus(answer.status)) {

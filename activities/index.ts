@@ -8,6 +8,7 @@ import { createAssessActivity } from './assess.js';
 import { ToolBreakers } from './breakers.js';
 import { createHttpExecutor } from './http-executor.js';
 import { createHttpPreview } from './http-preview.js';
+import { createSessionActivities, createSessionCheck, SessionLedger } from './session.js';
 import { createSlackActivities } from './slack.js';
 import { createStandingActivities, createStandingCheck } from './standing.js';
 
@@ -18,28 +19,29 @@ export interface ActivityDeps {
   slack?: WebClient;
   /** Signs the grant every executor and preview call carries. */
   signer: GrantSigner;
-  /** The policy this worker has loaded: every execution is re-scored with it right before the call. */
-  policy?: ResolvedPolicy;
-  /** The tools this worker has loaded: their breakers gate every execution. */
-  tools?: Record<string, ToolConfig>;
+  /** The policy in force in this worker, read at every attempt: each execution is re-scored with it right before the call. */
+  policy?: () => ResolvedPolicy;
+  /** The tools in force in this worker, read at every attempt: their breakers gate every execution. */
+  tools?: () => Record<string, ToolConfig>;
 }
 
 /** Builds the activities a worker registers. */
 export function createActivities(deps: ActivityDeps) {
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, breakersFor(deps.tools)),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), new SessionLedger(), breakersFor(deps.tools)),
     ...createStandingActivities(),
+    ...createSessionActivities(deps.slack),
     ...createSlackActivities(deps.slack),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
-function breakersFor(tools: Record<string, ToolConfig> | undefined): ToolBreakers | undefined {
+function breakersFor(tools: (() => Record<string, ToolConfig>) | undefined): ToolBreakers | undefined {
   if (!tools) return undefined;
   return new ToolBreakers((name) => {
-    const tool = tools[name];
+    const tool = tools()[name];
     return tool ? breakerSettingsOf(tool) : undefined;
   });
 }
@@ -49,3 +51,4 @@ export type { CardTarget } from './slack.js';
 export type { AssessActionInput, AssessActionOutput } from './assess.js';
 export type { AgentFrozenDetails, CancelPendingInput } from './standing.js';
 export type { BreakerOpenDetails, BreakerPass } from './breakers.js';
+export type { ClaimStandingInput, SessionClosedDetails, SessionRef } from './session.js';

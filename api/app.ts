@@ -2,18 +2,22 @@ import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AirlockConfig } from '../config/index.js';
+import { LiveConfig, perConfig } from '../config/live.js';
 import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
 import { actionRoutes } from './actions/routes.js';
+import { adminRoutes } from './admin/routes.js';
 import { AgentGateway } from './agents/gateway.js';
 import { agentRoutes } from './agents/routes.js';
 import { ToolGateway } from './tools/gateway.js';
 import { toolRoutes } from './tools/routes.js';
 import { ActionGateway } from './actions/gateway.js';
+import { SessionGateway } from './sessions/gateway.js';
+import { sessionRoutes } from './sessions/routes.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { requestIdFrom } from './request-id.js';
-import { Identities, userGroupsIn } from './identity.js';
+import { Identities } from './identity.js';
 import { createSlack, SLACK_LISTENER_RETRY, slackEnabled, type SlackIntegration } from './slack/index.js';
 import { WebClient } from '@slack/web-api';
 
@@ -27,7 +31,11 @@ export function bodyLimitBytes(parametersBytes: number): number {
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
-  config: AirlockConfig;
+  /**
+   * The live configuration (reloaded by `POST /v1/admin/reload` and, in the
+   * processes, SIGHUP), or a fixed one that the app then holds live itself.
+   */
+  config: AirlockConfig | LiveConfig;
   client: Client;
   logger: Logger;
   /** Published at `/.well-known/jwks.json` for tools to verify grants. */
@@ -41,7 +49,10 @@ export interface AirlockApp {
 }
 
 /** The express app: agent and operator API, health checks, one error shape. */
-export function createApp({ config, client, logger, grantKeys }: AppDeps): AirlockApp {
+export function createApp({ config: given, client, logger, grantKeys }: AppDeps): AirlockApp {
+  const live = given instanceof LiveConfig ? given : new LiveConfig(given, { logger });
+  // Only what a reload cannot change is read once: the environment.
+  const { env } = live.current;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -74,36 +85,33 @@ export function createApp({ config, client, logger, grantKeys }: AppDeps): Airlo
       await client.connection.withDeadline(Date.now() + 2_000, () => client.connection.workflowService.getSystemInfo({}));
       res.json({ ok: true, temporal: 'reachable' });
     } catch {
-      res.status(503).json(new ApiError('temporal_unavailable', `Temporal at ${config.env.TEMPORAL_ADDRESS} is not reachable`).toBody());
+      res.status(503).json(new ApiError('temporal_unavailable', `Temporal at ${env.TEMPORAL_ADDRESS} is not reachable`).toBody());
     }
   });
 
-  const agents = new AgentGateway(client, config);
-  const gateway = new ActionGateway(client, config, agents.standing);
-  const { approvals, operators } = config.file;
-  const slackClient = slackEnabled(config)
-    ? new WebClient(config.env.SLACK_BOT_TOKEN, { slackApiUrl: config.env.SLACK_API_URL, retryConfig: SLACK_LISTENER_RETRY })
+  const agents = new AgentGateway(client, live);
+  const sessions = new SessionGateway(client, live);
+  const gateway = new ActionGateway(client, live, agents.standing, sessions);
+  const slackClient = slackEnabled(live.current)
+    ? new WebClient(env.SLACK_BOT_TOKEN, { slackApiUrl: env.SLACK_API_URL, retryConfig: SLACK_LISTENER_RETRY })
     : undefined;
-  const identities = new Identities(
-    operators,
-    userGroupsIn([approvals.reviewers, approvals.criticalApprovers]),
-    slackClient ? { client: slackClient, logger } : undefined,
-  );
+  const identities = new Identities(live, slackClient ? { client: slackClient, logger } : undefined);
   // Bolt reads the raw body to check Slack's signature, so it goes before any body parser.
-  const slack = slackEnabled(config) ? createSlack(config, { gateway, agents, identities, logger }) : undefined;
+  const slack = slackEnabled(live.current) ? createSlack(live, { gateway, agents, identities, logger }) : undefined;
   if (slack?.router) app.use(slack.router);
+  const { approvals } = live.current.file;
   if (slack && !approvals.channel && approvals.routes.length === 0) {
     logger.warn('Slack is connected but approvals.channel is not set: approval cards will not be posted');
   }
 
-  app.use(
-    '/v1',
-    express.json({ limit: bodyLimitBytes(config.file.limits.parametersBytes) }),
-    authenticate(config.file.agents, config.file.operators),
-  );
-  app.use('/v1/actions', actionRoutes(gateway, identities, agents, config.file.limits));
+  // The body limit follows limits.parametersBytes of the configuration in force.
+  const jsonParser = perConfig(live, ({ file }) => express.json({ limit: bodyLimitBytes(file.limits.parametersBytes) }));
+  app.use('/v1', (req, res, next) => jsonParser()(req, res, next), authenticate(live));
+  app.use('/v1/actions', actionRoutes(gateway, identities, agents, () => live.current.file.limits));
   app.use('/v1/agents', agentRoutes(agents, identities));
-  app.use('/v1/tools', toolRoutes(new ToolGateway(client, config)));
+  app.use('/v1/sessions', sessionRoutes(sessions, identities));
+  app.use('/v1/admin', adminRoutes(live));
+  app.use('/v1/tools', toolRoutes(new ToolGateway(client, live)));
 
   app.use((req, _res) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);

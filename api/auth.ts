@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { perConfig, type ConfigSource } from '../config/live.js';
 import type { AgentConfig, OperatorConfig } from '../domain/config.js';
 import { ApiError } from './errors.js';
 
@@ -18,18 +19,23 @@ export function sha256Hex(text: string): string {
 }
 
 /**
- * Authenticates `Authorization: Bearer <key>` against the configured key hashes.
- * Keys are compared by their SHA-256, so lookup time says nothing about the key.
+ * Authenticates `Authorization: Bearer <key>` against the key hashes of the
+ * configuration in force: a key added or removed by a reload counts from the
+ * next request. Keys are compared by their SHA-256, so lookup time says
+ * nothing about the key.
  */
-export function authenticate(agents: AgentConfig[], operators: OperatorConfig[]): RequestHandler {
-  const byHash = new Map<string, Principal>();
-  for (const agent of agents) byHash.set(agent.keySha256, { kind: 'agent', agent });
-  for (const operator of operators) byHash.set(operator.keySha256, { kind: 'operator', operator });
+export function authenticate(config: ConfigSource): RequestHandler {
+  const principals = perConfig(config, ({ file }) => {
+    const byHash = new Map<string, Principal>();
+    for (const agent of file.agents) byHash.set(agent.keySha256, { kind: 'agent', agent });
+    for (const operator of file.operators) byHash.set(operator.keySha256, { kind: 'operator', operator });
+    return byHash;
+  });
   return (req, _res, next) => {
     const header = req.get('authorization');
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new ApiError('unauthorized', 'send your key as Authorization: Bearer <key>');
-    const principal = byHash.get(sha256Hex(match[1]!));
+    const principal = principals().get(sha256Hex(match[1]!));
     if (!principal) throw new ApiError('unauthorized', 'unknown key');
     req.principal = principal;
     next();

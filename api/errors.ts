@@ -13,12 +13,15 @@ export const ERROR_STATUS = {
   idempotency_conflict: 409,
   stale_version: 409,
   loop_detected: 409,
+  session_closed: 409,
   payload_too_large: 413,
   agent_frozen: 423,
   rate_limited: 429,
   too_many_pending: 429,
   unsupported_media_type: 415,
+  invalid_config: 422,
   temporal_unavailable: 503,
+  worker_unavailable: 503,
   internal: 500,
 } as const;
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -43,7 +46,7 @@ export class ApiError extends Error {
     this.retryAfterS = options?.retryAfterS;
   }
 
-  /** Seconds to wait before trying again, sent as `Retry-After` (429s). */
+  /** Seconds to wait before trying again, sent as `Retry-After` (429s, 503s). */
   readonly retryAfterS: number | undefined;
 
   toBody(): ErrorBody {

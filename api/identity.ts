@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { perConfig, type ConfigSource } from '../config/live.js';
 import type { OperatorConfig } from '../domain/config.js';
 import type { Identity } from '../domain/decision.js';
 import type { Logger } from '../lib/logger.js';
@@ -9,17 +10,20 @@ export type { Identity } from '../domain/decision.js';
  * Resolves people to identities. One human, one identity: an operator with a
  * Slack user id decides as that Slack user, from the API, the CLI or Slack, and
  * is matched against approver lists by operator id, Slack id and (with Slack
- * connected) the Slack user groups they belong to.
+ * connected) the Slack user groups they belong to. Operators and approver
+ * lists are those of the configuration in force.
  */
 export class Identities {
   private readonly groupCache = new Map<string, { members: Set<string>; until: number }>();
+  /** Slack user groups (`S…`) named in the approver lists. */
+  private readonly groups: () => string[];
 
   constructor(
-    private readonly operators: OperatorConfig[],
-    /** Slack user groups (`S…`) named in the approver lists. */
-    private readonly groups: string[],
+    private readonly config: ConfigSource,
     private readonly slack?: { client: WebClient; logger: Logger; ttlMs?: number },
-  ) {}
+  ) {
+    this.groups = perConfig(config, ({ file }) => userGroupsIn([file.approvals.reviewers, file.approvals.criticalApprovers]));
+  }
 
   /** The identity of an operator calling the API or CLI. */
   async forOperator(operator: OperatorConfig): Promise<Identity> {
@@ -29,9 +33,9 @@ export class Identities {
 
   /** The identity of a Slack user clicking a card. */
   async forSlackUser(userId: string): Promise<Identity> {
-    const operatorIds = this.operators.filter((o) => o.slackUserId === userId).map((o) => o.id);
+    const operatorIds = this.config.current.file.operators.filter((o) => o.slackUserId === userId).map((o) => o.id);
     const groups: string[] = [];
-    for (const group of this.groups) if ((await this.members(group)).has(userId)) groups.push(group);
+    for (const group of this.groups()) if ((await this.members(group)).has(userId)) groups.push(group);
     return { by: userId, ids: [userId, ...operatorIds], groups };
   }
 

@@ -9,7 +9,11 @@
  * (`bench/target.ts`), each its own process.
  * BENCH_SECONDS sets the length of each measurement (default 10), BENCH_C the
  * concurrencies (default 1,50), BENCH_TOPOLOGY=split runs Airlock as an API
- * process and a worker process instead of `npm start`'s one.
+ * process and a worker process instead of `npm start`'s one, BENCH_SESSIONS=fresh opens a new
+ * session for every request instead of one session per connection.
+ * Last, a fast tool's latency is measured with and without BENCH_SLOW (default
+ * 200; 0 skips it) executions of a slow tool (answering after SLOW_MS, default
+ * 30 s) in flight.
  */
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
@@ -18,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { ensureTemporalCli } from '../temporal/binary.js';
 import { freePort, startDevServer } from '../temporal/dev-server.js';
@@ -113,21 +118,49 @@ async function measureBaseline(client: Client, taskQueue: string, toolUrl: strin
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), throughput: latencies.length / elapsed, completed: latencies.length, errors };
 }
 
-/** Airlock: autocannon POSTing fresh auto-tier actions with ?wait=30, so each answer is the terminal state. */
+/**
+ * The session each request names. `shared` (default): one session per connection, declared
+ * up front with a budget the run cannot spend, so every action is judged in a live session
+ * that records it, as an agent working through a task is. `fresh`: a new session per request,
+ * the worst case (each action opens a session workflow).
+ */
+const sessionsMode = process.env.BENCH_SESSIONS === 'fresh' ? 'fresh' : 'shared';
+
+async function sessionPicker(apiUrl: string, concurrency: number): Promise<() => string> {
+  if (sessionsMode === 'fresh') return () => `bench-${randomUUID()}`;
+  const ids = Array.from({ length: concurrency }, () => `bench-${randomUUID()}`);
+  for (const sessionId of ids) {
+    const res = await fetch(`${apiUrl}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-agent-key', 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId, intent: 'benchmark', riskBudget: 1_000_000 }),
+    });
+    if (res.status !== 201) throw new Error(`declaring a bench session: ${res.status} ${await res.text()}`);
+  }
+  let next = 0;
+  return () => ids[next++ % ids.length]!;
+}
+
+/** Airlock: autocannon POSTing auto-tier actions with ?wait=30, so each answer is the terminal state. */
+/** An auto-tier read of one contact with `tool`. */
+function readBody(tool: string, sessionId: string): string {
+  return JSON.stringify({
+    tool,
+    operation: 'read',
+    environment: 'dev',
+    resources: [{ type: 'contact', id: 'c-1', sensitivity: 'internal' }],
+    parameters: { id: 'c-1' },
+    impact: { records: 1 },
+    justification: 'benchmark',
+    sessionId,
+  });
+}
+
 async function measureAirlock(apiUrl: string, concurrency: number, durationS: number): Promise<Measured> {
   let succeeded = 0;
   let other = 0;
-  const body = (session: string) =>
-    JSON.stringify({
-      tool: 'crm.contacts.read',
-      operation: 'read',
-      environment: 'dev',
-      resources: [{ type: 'contact', id: 'c-1', sensitivity: 'internal' }],
-      parameters: { id: 'c-1' },
-      impact: { records: 1 },
-      justification: 'benchmark',
-      sessionId: session,
-    });
+  const session = await sessionPicker(apiUrl, concurrency);
+  const body = (sessionId: string) => readBody('crm.contacts.read', sessionId);
   const result = await autocannon({
     url: `${apiUrl}/v1/actions?wait=30`,
     connections: concurrency,
@@ -137,7 +170,7 @@ async function measureAirlock(apiUrl: string, concurrency: number, durationS: nu
       {
         method: 'POST',
         headers: { authorization: 'Bearer demo-agent-key', 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, body: body(`bench-${randomUUID()}`) }),
+        setupRequest: (req) => ({ ...req, body: body(session()) }),
         onResponse: (status, text) => {
           if (status === 202 && (JSON.parse(text) as { status: string }).status === 'succeeded') succeeded++;
           else other++;
@@ -152,6 +185,32 @@ async function measureAirlock(apiUrl: string, concurrency: number, durationS: nu
     completed: succeeded,
     errors: other + result.errors + result.timeouts,
   };
+}
+
+/** Matched by the agent's `crm.**`; the bench target answers a tool named `*.slow` after SLOW_MS. */
+const SLOW_TOOL = 'crm.bench.slow';
+const slowCount = Number(process.env.BENCH_SLOW ?? 200);
+/** The fast tool's load while the slow one is busy. */
+const ISOLATION_C = 10;
+
+/** Starts `count` executions of the slow tool (auto, not waited for). */
+async function startSlow(apiUrl: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 20) {
+    await Promise.all(
+      Array.from({ length: Math.min(20, count - i) }, async () => {
+        const res = await fetch(`${apiUrl}/v1/actions?wait=0`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer demo-agent-key', 'content-type': 'application/json' },
+          body: readBody(SLOW_TOOL, `bench-slow-${randomUUID()}`),
+        });
+        if (res.status !== 202) throw new Error(`starting a slow execution: ${res.status} ${await res.text()}`);
+      }),
+    );
+  }
+}
+
+async function slowInFlight(targetUrl: string): Promise<number> {
+  return ((await (await fetch(`${targetUrl}/stats`)).json()) as { slowInFlight: number }).slowInFlight;
 }
 
 function mean(a: Measured, b: Measured): Measured {
@@ -176,7 +235,18 @@ const targetPort = Number((await waitForLine(target, /ready (\d+)/, 'the bench t
 const toolUrl = `http://127.0.0.1:${targetPort}/tools/crm.contacts.read`;
 // Airlock's tools call the bench target, the very one the baseline's activity calls.
 const configPath = join(work, 'airlock.yaml');
-writeFileSync(configPath, readFileSync(join(root, 'airlock.yaml'), 'utf8').replaceAll('127.0.0.1:8090', `127.0.0.1:${targetPort}`));
+const benchConfig = parse(readFileSync(join(root, 'airlock.yaml'), 'utf8').replaceAll('127.0.0.1:8090', `127.0.0.1:${targetPort}`)) as {
+  tools: Record<string, Record<string, unknown>>;
+};
+// The slow tool: the fast one's facts, a target that answers after SLOW_MS, no retries, the default bound.
+const { breaker: _breaker, ...fastTool } = benchConfig.tools['crm.contacts.read']!;
+benchConfig.tools[SLOW_TOOL] = {
+  ...fastTool,
+  description: 'the benchmark slow tool',
+  executors: { dev: { type: 'http', url: `http://127.0.0.1:${targetPort}/tools/${SLOW_TOOL}`, timeout: '2m', deadline: '10m' } },
+  retry: { maxAttempts: 1 },
+};
+writeFileSync(configPath, stringify(benchConfig));
 
 const childEnv = { ...process.env, TEMPORAL_ADDRESS: server.address, LOG_LEVEL: 'warn' };
 const airlockEnv = {
@@ -223,8 +293,21 @@ try {
   }
   await connection.close();
 
+  // Isolation: the same fast tool, alone, then beside `slowCount` executions of a slow one.
+  let isolation: { quiet: Measured; loaded: Measured; slowAtTarget: number[] } | undefined;
+  if (slowCount > 0) {
+    console.error(`bench: the fast tool at concurrency ${ISOLATION_C}, without and with ${slowCount} slow executions in flight, ${seconds}s each`);
+    const targetUrl = `http://127.0.0.1:${targetPort}`;
+    const quiet = await measureAirlock(apiUrl, ISOLATION_C, seconds);
+    await startSlow(apiUrl, slowCount);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const before = await slowInFlight(targetUrl);
+    const loaded = await measureAirlock(apiUrl, ISOLATION_C, seconds);
+    isolation = { quiet, loaded, slowAtTarget: [before, await slowInFlight(targetUrl)] };
+  }
+
   console.log(
-    `\nAirlock auto path (${topology === 'single' ? 'one process: API and worker' : 'API and worker processes'}) vs bare Temporal — 2 runs of ${seconds}s per cell (A-B-B-A), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    `\nAirlock auto path (${topology === 'single' ? 'one process: API and worker' : 'API and worker processes'}; sessions: ${sessionsMode}) vs bare Temporal — 2 runs of ${seconds}s per cell (A-B-B-A), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
   console.log('submit→terminal latency in ms (mean of the runs’ percentiles); throughput in completed actions per second\n');
   console.log('| concurrency | what | p50 ms | p99 ms | throughput/s | completed | errors |');
@@ -236,6 +319,17 @@ try {
     console.log(
       `| ${r.concurrency} | **ratio Airlock / bare** | ${fmt(r.airlock.p50 / r.baseline.p50)}× | ${fmt(r.airlock.p99 / r.baseline.p99)}× | ${fmt(r.airlock.throughput / r.baseline.throughput)}× | | |`,
     );
+  }
+  if (isolation) {
+    const { quiet, loaded, slowAtTarget } = isolation;
+    console.log(
+      `\nA fast tool beside a slow one: crm.contacts.read at concurrency ${ISOLATION_C}, ${seconds}s each, alone and with ${slowCount} executions of ${SLOW_TOOL} started (each answering after ${Number(process.env.SLOW_MS ?? 30_000) / 1000} s; ${slowAtTarget.join(' → ')} of them at the target during the measurement, the rest queued on the tool's own task queue)\n`,
+    );
+    console.log('| fast tool | p50 ms | p99 ms | throughput/s | completed | errors |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const [name, m] of [['alone', quiet], [`with ${slowCount} slow executions`, loaded]] as const) {
+      console.log(`| ${name} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.throughput)} | ${m.completed} | ${m.errors} |`);
+    }
   }
 } finally {
   await Promise.allSettled([...airlock.map((a) => stopChild(a.process)), stopChild(baselineWorker), stopChild(target)]);

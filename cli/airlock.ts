@@ -4,8 +4,10 @@
  * API. The fallback when Slack is down, and handy in a terminal.
  */
 import { parseArgs } from 'node:util';
+import type { ReloadSummary } from '../config/live.js';
 import type { ActionState } from '../domain/action.js';
 import type { ToolView } from '../domain/tool-view.js';
+import type { SessionState } from '../domain/session.js';
 
 const USAGE = `usage: airlock <command> [options]
 
@@ -13,11 +15,15 @@ commands:
   list [--status S] [--agent A] [--tool T] [--all]   actions (default: awaiting approval)
   show <id>                                           one action's state
   approve <id> --version N [--reason TEXT]            approve version N as you (the one \`show\` printed)
+          [--standing N --minutes M]                  ...and the next N like actions of its session (review tier only)
   reject <id> --reason TEXT [--version N]             reject as you (a reason is required; default: the current version)
   agent <agent>                                       an agent's standing: frozen or not, by whom, why; pending approvals
   freeze <agent> --reason TEXT                        the kill switch: cancel its pending actions, refuse and stop everything else
   unfreeze <agent>                                    let it act again
   tool <name>                                         a tool's circuit breaker (open or not, since when, next probe, waiting) and bounds
+  session <agent> <session>                           a session: budget spent, recent actions, standing approvals
+  close-session <agent> <session>                     close it: its later actions are refused, approved ones cancelled
+  reload                                              reload the API's configuration file (an invalid one changes nothing)
 
 options:
   --url URL    the API (env AIRLOCK_URL, default http://127.0.0.1:8080)
@@ -45,6 +51,8 @@ const { values, positionals } = (() => {
         tool: { type: 'string' },
         reason: { type: 'string' },
         version: { type: 'string' },
+        standing: { type: 'string' },
+        minutes: { type: 'string' },
         all: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -119,6 +127,17 @@ function describe(s: ActionState): string {
   ].join('\n');
 }
 
+function describeSession(s: SessionState): string {
+  return [
+    `session ${s.sessionId} of ${s.agentId}: ${s.status.toUpperCase()}${s.closedBy ? ` (closed by ${s.closedBy})` : ''}, until ${s.expiresAt}`,
+    `  intent: ${s.intent}`,
+    `  tools: ${s.allowedTools.join(', ')}`,
+    `  budget: ${s.spent} of ${s.riskBudget} points spent; ${s.actions.count} action(s) settled`,
+    ...s.actions.recent.map((a) => `    ${a.actionId}  ${a.tool}  ${a.tier} ${a.score}  ${a.outcome}`),
+    ...s.standing.map((g) => `  standing approval by ${g.by} on ${g.actionId} (${g.tool}, risk ≤ ${g.maxScore}): ${g.remaining} of ${g.count} left until ${g.expiresAt}`),
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const [command, id] = positionals;
   if (values.help || !command) {
@@ -160,10 +179,12 @@ async function main(): Promise<void> {
       } else if (!Number.isInteger(version) || version < 1) {
         throw new CliError(`--version must be a whole number ≥ 1, not "${values.version}"`, 2);
       }
+      const standing = values.standing === undefined ? undefined : { count: Number(values.standing), minutes: Number(values.minutes ?? 60) };
       const state = await api<ActionState>('POST', `/v1/actions/${needId()}/decision`, {
         decision: command,
         version,
         ...(values.reason ? { reason: values.reason } : {}),
+        ...(standing ? { standing } : {}),
       });
       print(state, `${command === 'approve' ? 'approved' : 'rejected'}: ${describe(state)}`);
       return;
@@ -187,6 +208,28 @@ async function main(): Promise<void> {
     case 'tool': {
       const tool = await api<ToolView>('GET', `/v1/tools/${needId()}`);
       print(tool, describeTool(tool));
+      return;
+    }
+    case 'session':
+    case 'close-session': {
+      const sessionId = positionals[2];
+      if (!id || !sessionId) throw new CliError(`${command} needs an agent id and a session id`, 2);
+      const path = `/v1/sessions/${encodeURIComponent(sessionId)}?agent=${encodeURIComponent(id)}`;
+      const s = await api<SessionState>(command === 'session' ? 'GET' : 'DELETE', path);
+      print(s, describeSession(s));
+      return;
+    }
+    case 'reload': {
+      const summary = await api<ReloadSummary>('POST', '/v1/admin/reload');
+      const { before, after } = summary.policyVersion;
+      print(
+        summary,
+        [
+          `reloaded ${summary.path}: ${summary.changed.length > 0 ? `changed ${summary.changed.join(', ')}` : 'nothing changed'}`,
+          `  policy ${before === after ? before : `${before} -> ${after}`}`,
+          ...summary.warnings.map((w) => `  warning: ${w}`),
+        ].join('\n'),
+      );
       return;
     }
     default:

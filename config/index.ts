@@ -58,10 +58,8 @@ export function parseConfigFile(text: string, source: string): AirlockConfig['fi
   return { ...file, policy: { ...file.policy, version } };
 }
 
-/** Reads the environment and the YAML file it names. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): AirlockConfig {
-  const env = parseEnv(source);
-  const path = resolve(env.AIRLOCK_CONFIG);
+/** Reads and validates the YAML file at `path`; throws {@link ConfigError} naming each bad field (or `AIRLOCK_CONFIG` when it cannot be read). */
+export function readConfigFile(path: string): AirlockConfig['file'] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -70,5 +68,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AirlockConf
       { field: 'AIRLOCK_CONFIG', message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
     ]);
   }
-  return { env, file: parseConfigFile(text, path), path };
+  return parseConfigFile(text, path);
+}
+
+/** Reads the environment and the YAML file it names. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AirlockConfig {
+  const env = parseEnv(source);
+  const path = resolve(env.AIRLOCK_CONFIG);
+  return { env, file: readConfigFile(path), path };
 }

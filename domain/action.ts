@@ -65,6 +65,13 @@ export const Impact = z.strictObject({
 });
 export type Impact = z.infer<typeof Impact>;
 
+/** A session id, chosen by the agent; unique per agent. */
+export const SessionId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+
 /** The body of `POST /v1/actions`: one action an agent wants Airlock to run for it. */
 export const ActionRequest = z.strictObject({
   tool: ToolName,
@@ -75,7 +82,7 @@ export const ActionRequest = z.strictObject({
   parameters: Parameters,
   impact: Impact.default({}),
   justification: z.string().trim().min(1).max(4000),
-  sessionId: z.string().min(1).max(200),
+  sessionId: SessionId,
   idempotencyKey: z.string().min(1).max(200).optional(),
 });
 export type ActionRequest = z.infer<typeof ActionRequest>;
@@ -144,7 +151,7 @@ export const Risk = z.object({
 export type Risk = z.infer<typeof Risk>;
 
 /** The channel a decision came through. */
-export const DecisionChannel = z.enum(['api', 'slack', 'cli']);
+export const DecisionChannel = z.enum(['api', 'slack', 'cli', 'standing']);
 export type DecisionChannel = z.infer<typeof DecisionChannel>;
 
 /** One recorded human decision, on one version of the action. */
@@ -161,6 +168,10 @@ export const Approval = z.object({
   ids: z.array(z.string()),
   /** Set once the approval is older than `approvals.maxAge`: it no longer counts, and its author may approve again. */
   lapsed: z.boolean().optional(),
+  /** A standing approval this one granted: it also covers later like actions of the session, within these bounds. */
+  standing: z.object({ count: z.number().int(), minutes: z.number().int() }).optional(),
+  /** With `via: standing`: the action whose approval covered this one, and how many uses it has left. */
+  standingOf: z.object({ actionId: z.string(), remaining: z.number().int(), expiresAt: z.string() }).optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

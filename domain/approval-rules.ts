@@ -1,11 +1,18 @@
 import type { ActionState, Approval, Risk, Tier } from './action.js';
 import { approvalsRequired, higherTier } from './tiers.js';
-import type { DecisionInput } from './decision.js';
+import type { DecisionInput, StandingTerms } from './decision.js';
 import type { ActionInput } from './input.js';
 
 /** Why a decision was refused; `type` is stable for callers to branch on. */
 export interface Refusal {
-  type: 'NotAwaitingApproval' | 'StaleVersion' | 'EditInProgress' | 'ApproverNotAllowed' | 'OwnerMayNotApprove' | 'AlreadyDecided';
+  type:
+    | 'NotAwaitingApproval'
+    | 'StaleVersion'
+    | 'EditInProgress'
+    | 'ApproverNotAllowed'
+    | 'OwnerMayNotApprove'
+    | 'AlreadyDecided'
+    | 'StandingNotAllowed';
   message: string;
   /** Facts a caller can act on (the current version, for a stale decision). */
   details?: Record<string, unknown>;
@@ -70,11 +77,26 @@ export function refuseDecision(input: ActionInput, state: ActionState, d: Decisi
   if (!isEligible(input, state.risk.tier, d)) {
     return { type: 'ApproverNotAllowed', message: `${d.by} may not decide ${state.risk.tier} actions` };
   }
+  if (d.standing) {
+    const refusal = refuseStanding(input, state, d.standing);
+    if (refusal) return { type: 'StandingNotAllowed', message: refusal };
+  }
   // One decision per person per version, whichever of their ids it came under: an edit is a new thing to approve.
   const known = new Set([d.by, ...d.ids]);
   if (state.approvals.some((a) => a.version === current.version && !a.lapsed && [a.by, ...a.ids].some((id) => known.has(id)))) {
     return { type: 'AlreadyDecided', message: `${d.by} has already decided this action` };
   }
+  return undefined;
+}
+
+/** Why a standing approval cannot be given here, if it cannot: review tier only, within `approvals.standing`. */
+function refuseStanding(input: ActionInput, state: ActionState, terms: StandingTerms): string | undefined {
+  // Inputs from before standing approvals carry no bounds: none can be given on them.
+  const offer = (input.approvals as { standing?: { count: number; minutes: number } }).standing;
+  if (!offer || offer.count === 0 || !input.session) return 'standing approvals are not enabled for this action (approvals.standing)';
+  if (state.risk.tier !== 'review') return `standing approvals cover review-tier actions only; this one is ${state.risk.tier}`;
+  if (terms.count > offer.count) return `standing.count: at most ${offer.count} (approvals.standing.count)`;
+  if (terms.minutes > offer.minutes) return `standing.minutes: at most ${offer.minutes} (approvals.standing.minutes)`;
   return undefined;
 }
 
@@ -138,6 +160,7 @@ export function applyDecision(
     paramsSha256: decided.paramsSha256,
     ids: d.ids,
     ...(d.reason === undefined ? {} : { reason: d.reason }),
+    ...(d.standing === undefined || d.decision !== 'approve' ? {} : { standing: d.standing }),
   };
   next = { ...next, approvals: [...next.approvals, approval], updatedAt: at };
   if (d.decision === 'reject') return { ...next, status: 'rejected' };

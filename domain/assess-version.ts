@@ -21,7 +21,9 @@ export function assessVersion(ctx: AssessContext, parameters: Record<string, unk
       unreadable,
       ...(preview ? { preview } : {}),
       toolReversible: ctx.tool.reversible,
+      egress: ctx.tool.egress ?? false,
       baseRisk: ctx.tool.baseRisk,
+      ...(ctx.session ? { session: ctx.session } : {}),
     },
     ctx.policy,
   );

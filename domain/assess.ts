@@ -4,7 +4,9 @@
 import type { Environment, FoundImpact, Impact, Operation, PreviewOutcome, Risk, RiskFactor, Sensitivity, Tier } from './action.js';
 import { higherSensitivity, SENSITIVITY_ORDER } from './facts.js';
 import { matchesAny } from './glob.js';
-import type { PolicyRule, ResolvedPolicy } from './policy.js';
+import type { SessionFacts } from './input.js';
+import type { SessionTouch } from './session.js';
+import type { PolicyRule, ResolvedPolicy, StepCondition } from './policy.js';
 import { approvalsRequired, higherTier } from './tiers.js';
 
 export { approvalsRequired, higherTier } from './tiers.js';
@@ -26,7 +28,11 @@ export interface AssessSubject {
   /** The tool's preview, when it has one: what it said, or that it could not be had. */
   preview?: PreviewOutcome;
   toolReversible: boolean;
+  /** The tool sends data out (a fact of its configuration). */
+  egress: boolean;
   baseRisk: number;
+  /** The session the action belongs to, as it stood when the action was submitted. */
+  session?: SessionFacts;
 }
 
 const QUANTITIES = { records: 'records', amountUsd: 'USD', users: 'users' } as const;
@@ -128,6 +134,12 @@ export function assess(subject: AssessSubject, policy: ResolvedPolicy): Risk {
     factors.push({ name: `rule:${rule.name}`, points: 0, detail: `raises the tier to at least ${rule.tier}` });
     tier = higherTier(tier, rule.tier);
   }
+  if (subject.session) {
+    for (const raise of sessionFactors(subject, subject.session, score, policy)) {
+      factors.push({ name: raise.name, points: 0, detail: raise.detail });
+      tier = higherTier(tier, raise.tier);
+    }
+  }
 
   const found: FoundImpact = {};
   const eff: FoundImpact = {};
@@ -144,6 +156,57 @@ export function assess(subject: AssessSubject, policy: ResolvedPolicy): Risk {
     facts: { claimed, extracted: found, effective: { ...eff, reversible, sensitivity } },
     ...(preview ? { preview } : {}),
   };
+}
+
+/** The tier floors an action's session puts on it: its budget, drift from its declared tools, sequence rules. */
+function sessionFactors(subject: AssessSubject, session: SessionFacts, score: number, policy: ResolvedPolicy) {
+  const raises: { name: string; tier: Tier; detail: string }[] = [];
+  if (session.spent + score > session.riskBudget) {
+    raises.push({
+      name: 'session_budget',
+      tier: 'review',
+      detail: `session ${session.sessionId} has spent ${session.spent} of its ${session.riskBudget} points; this action's ${score} would pass it; needs at least review`,
+    });
+  }
+  if (!matchesAny(subject.tool, session.allowedTools)) {
+    raises.push({
+      name: 'drift',
+      tier: session.driftTier,
+      detail: `${subject.tool} is outside the session's allowed tools (${session.allowedTools.join(', ')}); ${
+        session.driftTier === 'deny' ? 'refused' : `needs at least ${session.driftTier}`
+      }`,
+    });
+  }
+  const current = { tool: subject.tool, operation: subject.operation, sensitivities: subject.sensitivities, egress: subject.egress };
+  // Policies snapshotted before sequence rules existed have none.
+  for (const rule of policy.sequences ?? []) {
+    const earlier = session.touched.find((t) => stepMatches(rule.first, { ...t, sensitivities: [t.sensitivity] }));
+    if (!earlier || !stepMatches(rule.then, current)) continue;
+    raises.push({
+      name: `sequence:${rule.name}`,
+      tier: rule.tier,
+      detail: `an earlier action of the session (${earlier.tool}, ${earlier.sensitivity} data) then this one; ${
+        rule.tier === 'deny' ? 'refused' : `needs at least ${rule.tier}`
+      }`,
+    });
+  }
+  return raises;
+}
+
+/** True when an action that did `touch` would be the first step of one of `policy`'s sequence rules. */
+export function startsSequence(policy: ResolvedPolicy, touch: SessionTouch): boolean {
+  return (policy.sequences ?? []).some((rule) => stepMatches(rule.first, { ...touch, sensitivities: [touch.sensitivity] }));
+}
+
+function stepMatches(
+  step: StepCondition,
+  action: { tool: string; operation: Operation; sensitivities: readonly Sensitivity[]; egress: boolean },
+): boolean {
+  if (step.tools && !matchesAny(action.tool, step.tools)) return false;
+  if (step.operations && !step.operations.includes(action.operation)) return false;
+  if (step.sensitivities && !action.sensitivities.some((s) => step.sensitivities!.includes(s))) return false;
+  if (step.egress !== undefined && step.egress !== action.egress) return false;
+  return true;
 }
 
 function ruleMatches(rule: PolicyRule, subject: AssessSubject): boolean {

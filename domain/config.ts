@@ -97,6 +97,8 @@ export const ToolConfig = z.strictObject({
   /** Floor for the sensitivity of the data this tool touches. */
   sensitivity: Sensitivity.optional(),
   reversible: z.boolean().default(false),
+  /** The call sends data out of the organisation (email, webhook, upload): sequence rules can look for it. */
+  egress: z.boolean().default(false),
   baseRisk: z.number().min(0).max(100).default(0),
   /** Executions of this tool in flight at once on one worker (default 10), so a slow tool cannot take every slot. */
   maxConcurrent: MaxConcurrent.optional(),
@@ -139,8 +141,30 @@ export const LimitsConfig = z.strictObject({
   maxPendingPerAgent: z.number().int().min(1).default(20),
   /** The same tool with the same parameters that failed this often within the window is refused: 409 `loop_detected`. */
   loop: z.strictObject({ failures: z.number().int().min(1).default(3), window: Duration.default(600_000) }).default({ failures: 3, window: 600_000 }),
+  /**
+   * How long a request waits for a worker to answer an Update (a decision, cancel,
+   * session change; a freeze gets twice as long) before 503 `worker_unavailable`.
+   * After a worker crash the first answer can take ~10 s (its sticky queue times out).
+   */
+  workerAnswer: Duration.default(30_000),
 });
 export type LimitsConfig = z.output<typeof LimitsConfig>;
+
+/** How sessions are judged: the defaults of a session an action opens by naming it, and what drift costs. */
+export const SessionsConfig = z.strictObject({
+  /** A session opened by an action naming an undeclared `sessionId`: all of the agent's tools allowed. */
+  defaults: z
+    .strictObject({
+      riskBudget: z.number().int().min(0).max(1_000_000).default(150),
+      ttl: Duration.default(8 * 3_600_000),
+    })
+    .default({ riskBudget: 150, ttl: 8 * 3_600_000 }),
+  /** The tier of an action using a tool outside its session's `allowedTools`: at least review, or `deny` to refuse it. */
+  driftTier: Tier.exclude(['auto']).default('review'),
+  /** The longest `ttl` a session may ask for. */
+  maxTtl: Duration.default(7 * 24 * 3_600_000),
+});
+export type SessionsConfig = z.output<typeof SessionsConfig>;
 
 /** The longest a grant may live, whatever the configuration says. */
 export const MAX_GRANT_TTL_MS = 5 * 60_000;
@@ -187,6 +211,13 @@ export const ApprovalsConfig = z
     /** The card is cross-posted to `escalationChannel` this long after it was posted. */
     escalateAfter: Duration.optional(),
     escalationChannel: SlackChannelId.optional(),
+    /**
+     * Standing approvals: the most an approver may grant (and what the Slack button
+     * "Approve this and the next N like it" offers). `count: 0` turns them off.
+     */
+    standing: z
+      .strictObject({ count: z.number().int().min(0).max(100).default(5), minutes: z.number().int().min(1).max(24 * 60).default(60) })
+      .default({ count: 5, minutes: 60 }),
     /** Bounded retries of every Slack Web API call. */
     slackRetry: RetryConfig.default({ maxAttempts: 5, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 30_000 }),
   })
@@ -210,7 +241,9 @@ export const AirlockFile = z
       parametersDepth: MAX_PARAMETERS_DEPTH,
       maxPendingPerAgent: 20,
       loop: { failures: 3, window: 600_000 },
+      workerAnswer: 30_000,
     }),
+    sessions: SessionsConfig.default({ defaults: { riskBudget: 150, ttl: 8 * 3_600_000 }, driftTier: 'review', maxTtl: 7 * 24 * 3_600_000 }),
     grants: GrantsConfig.default({ issuer: 'airlock', ttl: MAX_GRANT_TTL_MS, keys: [] }),
     approvals: ApprovalsConfig.default({
       timeout: 3_600_000,
@@ -218,6 +251,7 @@ export const AirlockFile = z
       reviewers: [],
       criticalApprovers: [],
       routes: [],
+      standing: { count: 5, minutes: 60 },
       slackRetry: { maxAttempts: 5, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 30_000 },
     }),
   })

@@ -8,6 +8,13 @@ export const ActionEdit = z.strictObject({
 });
 export type ActionEdit = z.infer<typeof ActionEdit>;
 
+/** How far a standing approval reaches: the next `count` like actions, for `minutes`. */
+export const StandingTerms = z.strictObject({
+  count: z.number().int().min(1).max(100),
+  minutes: z.number().int().min(1).max(24 * 60),
+});
+export type StandingTerms = z.infer<typeof StandingTerms>;
+
 /** Why a decision was made; the agent and its owner read it. */
 export const DecisionReason = z.string().trim().min(1).max(2000);
 
@@ -22,6 +29,11 @@ export const DecisionBody = z
     reason: DecisionReason.optional(),
     /** Approve an edited version: what executes is exactly this, re-scored. */
     edit: ActionEdit.optional(),
+    /**
+     * A bounded standing approval (review tier only): it also covers the next
+     * `count` actions of the same session and tool, for `minutes`, that score no higher.
+     */
+    standing: StandingTerms.optional(),
   })
   .refine((d) => d.decision === 'approve' || d.reason !== undefined, {
     message: 'a rejection needs a reason',
@@ -30,6 +42,10 @@ export const DecisionBody = z
   .refine((d) => d.decision === 'approve' || d.edit === undefined, {
     message: 'only an approval can carry an edit',
     path: ['edit'],
+  })
+  .refine((d) => d.decision === 'approve' || d.standing === undefined, {
+    message: 'only an approval can be standing',
+    path: ['standing'],
   });
 export type DecisionBody = z.infer<typeof DecisionBody>;
 

@@ -1,6 +1,24 @@
-import type { ActionRequest, Environment, Operation, Risk, Sensitivity } from './action.js';
+import type { ActionRequest, Environment, Operation, Risk, Sensitivity, Tier } from './action.js';
 import type { ApprovalsConfig, ExecutorConfig, RetryConfig, ToolConfig } from './config.js';
 import type { ResolvedPolicy } from './policy.js';
+import type { SessionTouch } from './session.js';
+
+/** What scoring needs of an action's session. */
+export interface SessionFacts {
+  sessionId: string;
+  riskBudget: number;
+  spent: number;
+  allowedTools: string[];
+  /** `sessions.driftTier`. */
+  driftTier: Exclude<Tier, 'auto'>;
+  /** What its executed actions did, for sequence rules. */
+  touched: SessionTouch[];
+  /**
+   * Tools with a live standing approval at submission: only these ask the
+   * session for one (a grant given later does not cover this action; a person decides).
+   */
+  standing?: string[];
+}
 
 /** The facts about the tool an action uses, with the executor of the action's environment resolved. */
 export interface ToolFacts {
@@ -9,6 +27,8 @@ export interface ToolFacts {
   executor: ExecutorConfig;
   retry: RetryConfig;
   reversible: boolean;
+  /** Absent in actions submitted before tools had the fact: false. */
+  egress?: boolean;
   baseRisk: number;
   impact: ToolConfig['impact'];
 }
@@ -20,6 +40,8 @@ export interface AssessContext {
   /** The tool's floor and each resource's sensitivity, resolved from the catalog at submission. */
   sensitivities: Sensitivity[];
   policy: ResolvedPolicy;
+  /** The session as it stood at submission; absent in actions from before sessions. */
+  session?: SessionFacts;
 }
 
 /**

@@ -26,6 +26,31 @@ export const PolicyRule = z.strictObject({
 });
 export type PolicyRule = z.infer<typeof PolicyRule>;
 
+/** What one step of a sequence did (all given conditions hold). */
+const StepCondition = z
+  .strictObject({
+    tools: z.array(z.string().min(1)).optional(),
+    operations: z.array(Operation).optional(),
+    sensitivities: z.array(Sensitivity).optional(),
+    /** The tool sends data out (`tools.X.egress`). */
+    egress: z.boolean().optional(),
+  })
+  .refine((w) => Object.keys(w).length > 0, { message: 'a step needs at least one condition' });
+export type StepCondition = z.infer<typeof StepCondition>;
+
+/**
+ * A sequence rule: an action matching `then`, in a session where an earlier
+ * executed action matched `first`, needs at least `tier` (restricted data read,
+ * then sent out, say).
+ */
+export const SequenceRule = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, - or _'),
+  first: StepCondition,
+  then: StepCondition,
+  tier: Tier.exclude(['auto']),
+});
+export type SequenceRule = z.infer<typeof SequenceRule>;
+
 /** The declarative blast-radius policy: factor weights, tier thresholds and tier-raising rules. */
 export const Policy = z
   .strictObject({
@@ -53,6 +78,7 @@ export const Policy = z
       amountUsd: Steps.default([]),
     }),
     rules: z.array(PolicyRule).default([]),
+    sequences: z.array(SequenceRule).default([]),
   })
   .refine((p) => p.thresholds.critical > p.thresholds.review, {
     message: 'critical must be above review',

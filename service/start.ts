@@ -8,6 +8,7 @@ import { Client, Connection } from '@temporalio/client';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/index.js';
+import { LiveConfig, reloadOnSighup } from '../config/live.js';
 import { startDemoTarget } from '../demo/target.js';
 import { createApp } from '../api/app.js';
 import { grantKeysFor } from '../grants/keys.js';
@@ -17,7 +18,7 @@ import { createLogger } from '../lib/logger.js';
 import { ensureTemporalCli } from '../temporal/binary.js';
 import { connectionOptions, connectWithRetry } from '../temporal/connection.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
-import { activityDepsFor, connectWorker, createWorker, installTemporalLogging } from '../worker/index.js';
+import { activityDepsFor, connectWorker, createWorker, installTemporalLogging, serveReloadedTools } from '../worker/index.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const embedded = process.env.TEMPORAL_ADDRESS === undefined;
@@ -66,6 +67,10 @@ async function stop(signal: string): Promise<void> {
   process.exit(0);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal));
+// One holder for the worker and the API: SIGHUP reloads the YAML file for both (the dev server
+// ignores it, so the whole group may get it); a bad file is logged and changes nothing.
+const live = new LiveConfig(config, { logger });
+reloadOnSighup(live, logger);
 
 const dbFile = join(dataDir(), 'temporal.sqlite');
 if (embedded) {
@@ -108,9 +113,10 @@ const worker = await createWorker({
   taskQueue: env.AIRLOCK_TASK_QUEUE,
   // As for `npm run worker`: a pre-built bundle (the tests') skips bundling at start-up.
   ...(process.env.AIRLOCK_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.AIRLOCK_WORKFLOW_BUNDLE } } : {}),
-  activities: activityDepsFor(config, grantKeys),
+  activities: activityDepsFor(live, grantKeys),
   shutdownForceTimeMs: WORKER_DRAIN_MS,
 });
+serveReloadedTools(worker, live, logger);
 const workerDone = worker.run();
 onStop('the worker', async () => {
   // The SDK may already be shutting it down on the same signal.
@@ -120,7 +126,7 @@ onStop('the worker', async () => {
 
 const connection: Connection = await connectWithRetry(connectionOptions(env));
 const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-const { app, slack } = exitOnConfigError(() => createApp({ config, client, logger, grantKeys }));
+const { app, slack } = exitOnConfigError(() => createApp({ config: live, client, logger, grantKeys }));
 const api = app.listen(env.PORT, env.HOST);
 onStop('the API', async () => {
   api.close();
@@ -131,7 +137,7 @@ await slack?.start();
 if (slack) onStop('Slack', () => slack.stop());
 
 process.stdout.write(`
-Airlock is running (config: ${config.path})
+Airlock is running (config: ${config.path}; \`kill -HUP ${process.pid}\` reloads it)
   API          ${apiUrl}
   Temporal UI  ${env.TEMPORAL_UI_URL}${embedded ? `   (dev server, state in ${dbFile})` : ''}
   Temporal     ${env.TEMPORAL_ADDRESS}, namespace ${env.TEMPORAL_NAMESPACE}, task queue ${env.AIRLOCK_TASK_QUEUE}

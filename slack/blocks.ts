@@ -1,5 +1,6 @@
 import type { ActionsBlock, KnownBlock, MrkdwnElement, View } from '@slack/types';
-import type { ActionState, Resource } from '../domain/action.js';
+import type { ActionState, Approval, Resource } from '../domain/action.js';
+import type { StandingTerms } from '../domain/decision.js';
 import { countedApprovals, currentVersion } from '../domain/approval-rules.js';
 import { cutText, escapeMrkdwn, mention, neutralise, utf8Length, visibleJson } from './escape.js';
 import { encodeCardRef, encodeModalMetadata, SLACK_IDS, type ModalMetadata } from './ids.js';
@@ -17,6 +18,8 @@ export interface CardContext {
   expiresAt: string;
   /** True for the copy cross-posted to the escalation channel. */
   escalated?: boolean;
+  /** What the "Approve this and the next N like it" button offers (review-tier actions of a session). */
+  standingOffer?: StandingTerms;
 }
 
 /** A message: fallback text plus blocks. */
@@ -121,6 +124,12 @@ function previewText(state: ActionState, link: string): string {
   return fit(SLACK_LIMITS.text, link, '*Preview*\n_preview unavailable_', preview?.error ? `: ${escapeMrkdwn(preview.error)}` : '');
 }
 
+/** Says that an approval also stands for later like actions (their uses are noted in the card's thread). */
+function standingNote(approvals: Approval[]): string {
+  const standing = approvals.find((a) => a.standing)?.standing;
+  return standing ? ` (standing: also the next ${standing.count} like actions of this session for ${standing.minutes} min; uses in the thread)` : '';
+}
+
 /** The line that says where the decision stands. */
 export function decisionLine(ctx: CardContext): string {
   const { state } = ctx;
@@ -134,9 +143,9 @@ export function decisionLine(ctx: CardContext): string {
         : `:hourglass_flowing_sand: ${counted.length} of ${state.risk.approvalsRequired} approvals — ${who(counted)}`;
     case 'approved':
     case 'executing':
-      return `:white_check_mark: Approved by ${who(counted)} — executing`;
+      return `:white_check_mark: Approved by ${who(counted)}${standingNote(counted)} — executing`;
     case 'succeeded':
-      return `:white_check_mark: Approved by ${who(counted)} — executed`;
+      return `:white_check_mark: Approved by ${who(counted)}${standingNote(counted)} — executed`;
     case 'failed':
       return `:white_check_mark: Approved by ${who(counted)} — :x: execution failed`;
     case 'rejected':
@@ -153,9 +162,21 @@ export function decisionLine(ctx: CardContext): string {
 }
 
 /** The card's buttons: the three decisions (naming the version shown) while awaiting approval, and the Temporal link. */
-function decisionActions(state: ActionState, buttons: boolean): ActionsBlock {
+function decisionActions(state: ActionState, buttons: boolean, offer?: StandingTerms): ActionsBlock {
   const version = currentVersion(state);
-  const value = encodeCardRef({ actionId: state.id, version: version.version, paramsSha256: version.paramsSha256 });
+  const ref = { actionId: state.id, version: version.version, paramsSha256: version.paramsSha256 };
+  const value = encodeCardRef(ref);
+  const standing =
+    offer && offer.count > 0 && state.risk.tier === 'review'
+      ? [
+          {
+            type: 'button' as const,
+            action_id: SLACK_IDS.approveStanding,
+            value: encodeCardRef({ ...ref, standing: offer }),
+            text: { type: 'plain_text' as const, text: `Approve this and the next ${offer.count} like it` },
+          },
+        ]
+      : [];
   const link = {
     type: 'button' as const,
     action_id: SLACK_IDS.openTemporal,
@@ -168,6 +189,7 @@ function decisionActions(state: ActionState, buttons: boolean): ActionsBlock {
     elements: buttons
       ? [
           { type: 'button', action_id: SLACK_IDS.approve, style: 'primary', value, text: { type: 'plain_text', text: 'Approve' } },
+          ...standing,
           { type: 'button', action_id: SLACK_IDS.edit, value, text: { type: 'plain_text', text: 'Edit & approve' } },
           { type: 'button', action_id: SLACK_IDS.reject, style: 'danger', value, text: { type: 'plain_text', text: 'Reject' } },
           link,
@@ -223,7 +245,7 @@ export function approvalCard(ctx: CardContext): SlackMessage {
       ],
     },
     section(fit(SLACK_LIMITS.text, link, '*', decisionLine(ctx), { tail: '*' })),
-    decisionActions(state, state.status === 'awaiting_approval'),
+    decisionActions(state, state.status === 'awaiting_approval', ctx.standingOffer),
   ];
 
   return { text: cutText(`${title}: ${decisionLine(ctx).replace(/^:[a-z_]+: /, '')}`, SLACK_LIMITS.text).text, blocks };

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { ActionId } from '../domain/action.js';
+import { StandingTerms } from '../domain/decision.js';
 
 /** Block Kit action ids and view callback ids: the card, the modals, the listeners and the manifest agree on these. */
 export const SLACK_IDS = {
   approve: 'airlock_approve',
+  approveStanding: 'airlock_approve_standing',
   reject: 'airlock_reject',
   edit: 'airlock_edit',
   openTemporal: 'airlock_open_temporal',
@@ -31,6 +33,8 @@ export const CardRef = z.strictObject({
   actionId: ActionId,
   version: z.number().int().min(1),
   paramsSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** On the standing-approval button: the terms it offers (the workflow still bounds them by the configuration). */
+  standing: StandingTerms.optional(),
 });
 export type CardRef = z.infer<typeof CardRef>;
 
@@ -55,7 +59,7 @@ function parseJson<T>(schema: z.ZodType<T>, text: string | undefined, max: numbe
 
 /** A decision button's `value`. */
 export function encodeCardRef(ref: CardRef): string {
-  return JSON.stringify({ actionId: ref.actionId, version: ref.version, paramsSha256: ref.paramsSha256 });
+  return JSON.stringify({ actionId: ref.actionId, version: ref.version, paramsSha256: ref.paramsSha256, ...(ref.standing ? { standing: ref.standing } : {}) });
 }
 
 /** The reference in a button's `value`, or undefined when it is not one of ours. */

@@ -14,7 +14,14 @@ const SIDE_QUEUE_POLLS = 2;
  * never another tool's or Slack's.
  */
 export class WorkerGroup {
-  private constructor(readonly workers: readonly Worker[]) {}
+  private readonly workers: Worker[] = [];
+  private readonly runs: Promise<void>[] = [];
+  /** The tools served, with the bound their worker was created with. */
+  private readonly tools = new Map<string, number>();
+  private running = false;
+  private stopping = false;
+
+  private constructor(private readonly options: WorkerOptions) {}
 
   /**
    * Creates the workers. `options` is the main queue's; the side queues get
@@ -22,8 +29,66 @@ export class WorkerGroup {
    * shares the one activities object, so a tool's breaker state is per process.
    */
   static async create(options: WorkerOptions, tools: Record<string, ToolConfig>): Promise<WorkerGroup> {
-    const { connection, namespace, activities, shutdownForceTime, taskQueue } = options;
-    const side = (queue: string, slots?: number): WorkerOptions => ({
+    const group = new WorkerGroup(options);
+    group.workers.push(await Worker.create(options), await Worker.create(group.side(slackTaskQueue(options.taskQueue))));
+    await group.serveTools(tools);
+    return group;
+  }
+
+  /**
+   * Serves the task queues of tools not served yet (a reload added them), so
+   * their executions never wait for a restart. Returns the tools whose bound
+   * changed: a running worker keeps its slots until the process restarts.
+   */
+  async serveTools(tools: Record<string, ToolConfig>): Promise<string[]> {
+    const changed: string[] = [];
+    for (const [name, tool] of Object.entries(tools)) {
+      const bound = maxConcurrentOf(tool);
+      const served = this.tools.get(name);
+      if (served !== undefined) {
+        if (served !== bound) changed.push(name);
+        continue;
+      }
+      if (this.stopping) break;
+      this.tools.set(name, bound);
+      const worker = await Worker.create(this.side(toolTaskQueue(this.options.taskQueue, name), bound));
+      this.workers.push(worker);
+      if (this.running && !this.stopping) this.runs.push(worker.run());
+    }
+    return changed;
+  }
+
+  /** Runs every worker (and those added while running) until all have stopped; if one fails, the others are stopped and its error is thrown. */
+  async run(): Promise<void> {
+    this.running = true;
+    this.runs.push(...this.workers.map((w) => w.run()));
+    try {
+      // A reload may add a worker while the others run: wait until none is left running.
+      for (let seen = 0; seen < this.runs.length; ) {
+        seen = this.runs.length;
+        await Promise.all(this.runs);
+      }
+    } catch (err) {
+      this.shutdown();
+      await Promise.allSettled(this.runs);
+      throw err;
+    }
+  }
+
+  /** Starts shutting down every worker still running. */
+  shutdown(): void {
+    this.stopping = true;
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+
+  /** The main queue's worker's state. */
+  getState(): State {
+    return this.workers[0]!.getState();
+  }
+
+  private side(queue: string, slots?: number): WorkerOptions {
+    const { connection, namespace, activities, shutdownForceTime } = this.options;
+    return {
       ...(connection ? { connection } : {}),
       ...(namespace ? { namespace } : {}),
       ...(shutdownForceTime === undefined ? {} : { shutdownForceTime }),
@@ -31,34 +96,6 @@ export class WorkerGroup {
       activities,
       ...(slots === undefined ? {} : { maxConcurrentActivityTaskExecutions: slots }),
       maxConcurrentActivityTaskPolls: Math.min(SIDE_QUEUE_POLLS, slots ?? SIDE_QUEUE_POLLS),
-    });
-    const workers = await Promise.all([
-      Worker.create(options),
-      Worker.create(side(slackTaskQueue(taskQueue))),
-      ...Object.entries(tools).map(([name, tool]) => Worker.create(side(toolTaskQueue(taskQueue, name), maxConcurrentOf(tool)))),
-    ]);
-    return new WorkerGroup(workers);
-  }
-
-  /** Runs every worker until all have stopped; if one fails, the others are stopped and its error is thrown. */
-  async run(): Promise<void> {
-    const runs = this.workers.map((w) => w.run());
-    try {
-      await Promise.all(runs);
-    } catch (err) {
-      this.shutdown();
-      await Promise.allSettled(runs);
-      throw err;
-    }
-  }
-
-  /** Starts shutting down every worker still running. */
-  shutdown(): void {
-    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-  }
-
-  /** The main queue's worker's state. */
-  getState(): State {
-    return this.workers[0]!.getState();
+    };
   }
 }

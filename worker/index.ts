@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Env } from '../config/env.js';
-import type { AirlockConfig } from '../config/index.js';
+import { configSource, type ConfigInput, type LiveConfig } from '../config/live.js';
 import { createGrantSigner, signerOptions } from '../grants/sign.js';
 import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
@@ -61,7 +61,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       activities: createActivities(options.activities),
       ...(options.shutdownForceTimeMs === undefined ? {} : { shutdownForceTime: options.shutdownForceTimeMs }),
     },
-    options.activities.tools ?? {},
+    options.activities.tools?.() ?? {},
   );
 }
 
@@ -80,14 +80,36 @@ export function slackClientFor(env: Pick<Env, 'SLACK_BOT_TOKEN' | 'SLACK_API_URL
   });
 }
 
-/** The activities' dependencies for a configuration: its Slack client, a signer of grants with `grantKeys`, its policy and tools. */
-export function activityDepsFor(config: Pick<AirlockConfig, 'env' | 'file'>, grantKeys: GrantKeys): ActivityDeps {
+/**
+ * The activities' dependencies for a configuration: its Slack client and a
+ * signer of grants with `grantKeys` (both fixed until a restart), and the
+ * policy in force, read at every attempt so a reload re-authorizes the next one.
+ */
+export function activityDepsFor(config: ConfigInput, grantKeys: GrantKeys): ActivityDeps {
+  const source = configSource(config);
+  const { env, file } = source.current;
   return {
-    slack: slackClientFor(config.env),
-    signer: createGrantSigner(grantKeys, signerOptions(config.file.grants)),
-    policy: config.file.policy,
-    tools: config.file.tools,
+    slack: slackClientFor(env),
+    signer: createGrantSigner(grantKeys, signerOptions(file.grants)),
+    policy: () => source.current.file.policy,
+    tools: () => source.current.file.tools,
   };
+}
+
+/**
+ * After a reload, serves the task queues of tools it added, so their executions
+ * never wait for a restart; a changed `maxConcurrent` is logged, as it only
+ * takes effect when the worker restarts.
+ */
+export function serveReloadedTools(worker: WorkerGroup, live: LiveConfig, logger: Logger): void {
+  live.onReload((current) => {
+    worker.serveTools(current.file.tools).then(
+      (changed) => {
+        if (changed.length > 0) logger.warn({ tools: changed }, 'maxConcurrent changed: it takes effect when this worker restarts');
+      },
+      (err: unknown) => logger.error({ err }, 'the task queues of reloaded tools could not be served'),
+    );
+  });
 }
 
 /** Connects the worker side to the cluster. */

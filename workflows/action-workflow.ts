@@ -12,14 +12,15 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, AgentFrozenDetails, BreakerOpenDetails, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from '../activities/index.js';
-import type { ActionState, ActionStatus, ActionVersion, Impact, Risk } from '../domain/action.js';
+import type { Activities, AgentFrozenDetails, BreakerOpenDetails, ExecutorFailureDetails, ExecutorPayload, SessionClosedDetails, TierRoseDetails } from '../activities/index.js';
+import type { ActionState, ActionStatus, ActionVersion, Approval, Impact, Risk } from '../domain/action.js';
 import { applyDecision, countedApprovals, currentVersion, lapseApprovals, refuseDecision } from '../domain/approval-rules.js';
 import type { PermitKind } from '../domain/breaker-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { ActionInput } from '../domain/input.js';
 import { initialActionState } from '../domain/state.js';
 import { isSettled } from '../domain/status.js';
+import type { SessionOutcome } from '../domain/session-rules.js';
 import {
   breakerLeaveSignal,
   breakerPermitSignal,
@@ -28,6 +29,8 @@ import {
   decideUpdate,
   refreshCardSignal,
   searchAttributes,
+  sessionOutcomeSignal,
+  sessionWorkflowId,
   settleUpdate,
   stateQuery,
   toolTaskQueue,
@@ -229,11 +232,17 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
   if (input.tool.executor.previewUrl) await preview(input, store);
 
   let notifications: Promise<void> | undefined;
+  const outcomeBatched = { value: false };
   if (store.state.status === 'assessing') {
-    await decideAndExecute(input, store, permits, () => {
+    await decideAndExecute(input, store, outcomeBatched, permits, () => {
       // Once per action, even when it comes back for approvals after a re-authorization.
       if (input.slack) notifications ??= approvalNotifications(input, store);
     });
+  }
+
+  // An executed action's outcome went with the executor's batch; any other is sent from here.
+  if (input.session && !(store.state.status === 'succeeded' && outcomeBatched.value) && patched('airlock-session-outcome')) {
+    await reportToSession(input, store.state);
   }
 
   // The card's last update and the owner's message go out before the run closes
@@ -260,6 +269,7 @@ async function preview(input: ActionInput, store: ActionStore & { replace(next: 
 async function decideAndExecute(
   input: ActionInput,
   store: ActionStore & { replace(next: ActionState): void },
+  outcomeBatched: { value: boolean },
   permits: BreakerPermits,
   onAwaitingApproval: () => void,
 ): Promise<void> {
@@ -269,13 +279,18 @@ async function decideAndExecute(
     const { tier } = store.state.risk;
     if (tier === 'deny') return store.setStatus('denied');
     if (tier !== 'auto') {
-      store.setStatus('awaiting_approval');
-      onAwaitingApproval();
-      const decided = await condition(() => store.state.status !== 'awaiting_approval', input.approvals.timeout);
-      if (!decided) store.setStatus('expired');
-      if (store.state.status !== 'approved') return;
+      const covered = await coveredByStanding(input, store);
+      // Cancelled while the session was asked.
+      if (store.state.status === 'cancelled') return;
+      if (!covered) {
+        store.setStatus('awaiting_approval');
+        onAwaitingApproval();
+        const decided = await condition(() => store.state.status !== 'awaiting_approval', input.approvals.timeout);
+        if (!decided) store.setStatus('expired');
+        if (store.state.status !== 'approved') return;
+      }
     }
-    const rose = await execute(input, store, permits);
+    const rose = await execute(input, store, outcomeBatched, permits);
     if (!rose) return;
     // Approvals given at the lower tier do not carry over to the higher one.
     const now = new Date().toISOString();
@@ -304,8 +319,17 @@ interface Resumed {
 }
 
 /** One execution: the outcome is in the state, or the risk that sends the action back for approvals. */
-async function execute(input: ActionInput, store: ActionStore, permits: BreakerPermits, resumed?: Resumed): Promise<TierRoseDetails | undefined> {
+async function execute(
+  input: ActionInput,
+  store: ActionStore,
+  outcomeBatched: { value: boolean },
+  permits: BreakerPermits,
+  resumed?: Resumed,
+): Promise<TierRoseDetails | undefined> {
   if (!resumed) store.setStatus('executing');
+  // Since batching, the executor tells the session of a success itself (batched per session), sparing
+  // each action a round of workflow tasks; actions that executed before it reported from the workflow.
+  if (!resumed && input.session && patched('airlock-session-outcome-batched')) outcomeBatched.value = true;
   const { retry, executor } = input.tool;
   // Since breakers, the executor runs on its tool's own task queue and may wait for the breaker. Older actions
   // run theirs on the main queue, as they did (every worker still takes executor tasks there).
@@ -338,9 +362,16 @@ async function execute(input: ActionInput, store: ActionStore, permits: BreakerP
       timeoutMs: executor.timeout,
       maxRetryDelayMs: retry.maximumInterval,
       action: payloadOf(input, state, version, approvers),
+      ...(input.session ? { session: { agentId: input.agent.id, sessionId: input.session.sessionId } } : {}),
+      ...(outcomeBatched.value ? { sessionOutcome: sessionOutcomeOf(input, state) } : {}),
       grant: { tier: state.risk.tier, approvers },
       reauthorize: {
-        context: { tool: input.tool, environment: input.environment, sensitivities: input.sensitivities },
+        context: {
+          tool: input.tool,
+          environment: input.environment,
+          sensitivities: input.sensitivities,
+          ...(input.session ? { session: input.session } : {}),
+        },
         claimed: version.impact,
         ...(state.risk.preview ? { preview: state.risk.preview } : {}),
         tier: state.risk.tier,
@@ -356,7 +387,7 @@ async function execute(input: ActionInput, store: ActionStore, permits: BreakerP
     if (cause instanceof ApplicationFailure && cause.type === 'BreakerOpen' && cause.nonRetryable) {
       const used = (cause.details?.[0] as BreakerOpenDetails | undefined)?.attemptsUsed ?? attemptsBefore;
       const permit = await waitForBreaker(input.request.tool, store, permits, executor.deadline - (Date.now() - started));
-      if (permit) return execute(input, store, permits, { started, attemptsBefore: used, permit });
+      if (permit) return execute(input, store, outcomeBatched, permits, { started, attemptsBefore: used, permit });
       await reportFailure(input, state.id);
       store.setStatus('failed', {
         attempts: used,
@@ -368,6 +399,12 @@ async function execute(input: ActionInput, store: ActionStore, permits: BreakerP
     if (cause instanceof ApplicationFailure && cause.type === 'AgentFrozen') {
       const frozen = cause.details?.[0] as AgentFrozenDetails | undefined;
       store.setStatus('cancelled', { cancelledBy: frozen?.frozenBy ?? 'airlock', cancelReason: cause.message });
+      return undefined;
+    }
+    // So is the session: one closed or expired before the call cancels the action.
+    if (cause instanceof ApplicationFailure && cause.type === 'SessionClosed') {
+      const closed = cause.details?.[0] as SessionClosedDetails | undefined;
+      store.setStatus('cancelled', { cancelledBy: closed?.closedBy ?? 'airlock', cancelReason: cause.message });
       return undefined;
     }
     if (cause instanceof ApplicationFailure && cause.type === 'TierRose') return cause.details?.[0] as TierRoseDetails;
@@ -398,6 +435,72 @@ async function waitForBreaker(tool: string, store: ActionStore, permits: Breaker
   const permit = permits.next;
   permits.next = undefined;
   return permit;
+}
+
+/**
+ * A review-tier action of a session may be covered by a standing approval given
+ * on an earlier like action (same tool, scoring no higher, uses and time left):
+ * then it is approved without a card, recording whose approval it used.
+ * Critical actions never are; the session workflow decides, one use at a time.
+ */
+async function coveredByStanding(input: ActionInput, store: ActionStore): Promise<boolean> {
+  const { risk } = store.state;
+  if (risk.tier !== 'review' || !input.session?.standing?.includes(input.request.tool) || !patched('airlock-standing-approvals')) return false;
+  const { claimStandingApproval } = proxyActivities<Activities>({
+    startToCloseTimeout: '10s',
+    retry: { maximumAttempts: 3, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '2s' },
+  });
+  const at = new Date().toISOString();
+  let use;
+  try {
+    use = await claimStandingApproval({
+      agentId: input.agent.id,
+      sessionId: input.session.sessionId,
+      claim: { actionId: store.state.id, tool: input.request.tool, tier: risk.tier, score: risk.score, at },
+    });
+  } catch (err) {
+    // No answer about a standing approval is no standing approval: a person decides.
+    if (!(err instanceof ActivityFailure)) throw err;
+    return false;
+  }
+  if (!use || store.state.status !== 'assessing') return false;
+  const version = currentVersion(store.state);
+  const approval: Approval = {
+    by: use.grant.by,
+    decision: 'approve',
+    at,
+    via: 'standing',
+    version: version.version,
+    paramsSha256: version.paramsSha256,
+    ids: use.grant.ids,
+    standingOf: { actionId: use.grant.actionId, remaining: use.grant.remaining, expiresAt: use.grant.expiresAt },
+  };
+  store.setStatus('approved', { approvals: [...store.state.approvals, approval] });
+  return true;
+}
+
+/** What the session records of an action, but for how and when it ended. */
+function sessionOutcomeOf(input: ActionInput, state: ActionState): Omit<SessionOutcome, 'outcome' | 'at'> {
+  const sensitivity = state.risk.facts?.effective.sensitivity;
+  return {
+    actionId: state.id,
+    tool: state.tool,
+    tier: state.risk.tier,
+    score: state.risk.score,
+    ...(sensitivity ? { touch: { tool: state.tool, operation: state.operation, sensitivity, egress: input.tool.egress ?? false } } : {}),
+  };
+}
+
+/** Tells the session how the action ended, best effort: its budget and sequence rules count what executed. */
+async function reportToSession(input: ActionInput, state: ActionState): Promise<void> {
+  const executed = state.status === 'succeeded';
+  const { touch, ...base } = sessionOutcomeOf(input, state);
+  const outcome: SessionOutcome = { ...base, outcome: state.status, at: new Date().toISOString(), ...(executed && touch ? { touch } : {}) };
+  try {
+    await getExternalWorkflowHandle(sessionWorkflowId(input.agent.id, input.session!.sessionId)).signal(sessionOutcomeSignal, outcome);
+  } catch {
+    // A session that has ended (closed, expired) takes no more outcomes; the action's own record stands.
+  }
 }
 
 /** Records a failed execution with the agent's workflow, best effort: loop detection may miss one, the action is unaffected. */

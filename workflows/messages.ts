@@ -5,6 +5,8 @@ import type { BreakerSettings } from '../domain/breaker.js';
 import type { BreakerReport, BreakerWaiter, PermitKind } from '../domain/breaker-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
 import type { AgentStanding, RecentFailure } from '../domain/standing.js';
+import type { SessionState, SessionTouch, StandingGrant } from '../domain/session.js';
+import type { SessionOutcome, StandingClaim, StandingUse } from '../domain/session-rules.js';
 
 /** The task queue Airlock's workers poll unless `AIRLOCK_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'airlock';
@@ -87,6 +89,44 @@ export const standingQuery = defineQuery<AgentStanding>('standing');
 export function runningActionsQuery(agentId: string, statuses: readonly ActionStatus[]): string {
   return `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
 }
+
+/** Name of the session workflow type: one per agent session, judging the sequence. */
+export const SESSION_WORKFLOW_TYPE = 'sessionWorkflow';
+
+/** The workflow ID of one agent's session (agent ids have no `/`, so the pair is unambiguous). */
+export function sessionWorkflowId(agentId: string, sessionId: string): string {
+  return `session-${agentId}/${sessionId}`;
+}
+
+/** Memo key under which the session workflow keeps its state, readable by describe with no worker running. */
+export const SESSION_MEMO = 'session';
+
+/** The session's state. */
+export const sessionQuery = defineQuery<SessionState>('session');
+
+/** An action of the session settled; nobody waits for the answer. */
+export const sessionOutcomeSignal = defineSignal<[SessionOutcome]>('actionSettled');
+
+/** Several actions of the session executed (batched by a worker's executors); nobody waits for the answer. */
+export const sessionOutcomesSignal = defineSignal<[SessionOutcome[]]>('actionsExecuted');
+
+/** Closes the session: its later actions are refused, and pending ones cancelled before they execute. */
+export const closeSessionUpdate = defineUpdate<SessionState, [{ by: string }]>('close');
+
+/** Arguments of {@link pendingTouchUpdate}. */
+export interface PendingTouchArgs {
+  actionId: string;
+  touch: SessionTouch;
+}
+
+/** Records, before it starts, an action that may begin a sequence: answered once the session's memo shows it. */
+export const pendingTouchUpdate = defineUpdate<SessionState, [PendingTouchArgs]>('pendingTouch');
+
+/** Records a standing approval given on one of the session's actions. */
+export const grantStandingSignal = defineSignal<[StandingGrant]>('grantStanding');
+
+/** Takes one use of a standing approval covering an action about to wait for review; undefined when none does. */
+export const claimStandingUpdate = defineUpdate<StandingUse | undefined, [StandingClaim]>('claimStanding');
 
 /** Re-renders the approval card(s) from the current state (after a click on an out-of-date card, say). Nobody waits for it. */
 export const refreshCardSignal = defineSignal('refreshCard');

@@ -41,6 +41,8 @@ export async function approvalNotifications(input: ActionInput, store: ActionSto
     approvers: eligibleApprovers(input, store.state.risk.tier),
     expiresAt,
     escalated,
+    // Inputs from before standing approvals carry no offer: their cards have no such button.
+    ...(input.session && input.approvals.standing ? { standingOffer: input.approvals.standing } : {}),
   });
 
   /** A posted card, and the version its decision buttons decide (undefined: it has none). */

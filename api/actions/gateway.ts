@@ -4,10 +4,6 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   ApplicationFailure,
-  ServiceError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-  isGrpcCancelledError,
-  isGrpcDeadlineError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -16,8 +12,10 @@ import type { AgentConfig } from '../../domain/config.js';
 import type { DecisionInput } from '../../domain/decision.js';
 import type { ActionInput } from '../../domain/input.js';
 import { initialActionState } from '../../domain/state.js';
+import { countedApprovals } from '../../domain/approval-rules.js';
+import { startsSequence } from '../../domain/assess.js';
 import { isSettled } from '../../domain/status.js';
-import type { AirlockConfig } from '../../config/index.js';
+import { configSource, perConfig, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import type { actionWorkflow } from '../../workflows/action-workflow.js';
 import {
   ACTION_WORKFLOW_TYPE,
@@ -31,9 +29,12 @@ import {
   type CancelArgs,
 } from '../../workflows/messages.js';
 import { StandingReader } from '../../lib/standing-reader.js';
+import { answeredWithin, isDeadline } from '../bounded.js';
 import { ApiError } from '../errors.js';
 import { workflowIdOf } from './ids.js';
 import { ActionPreparer } from './prepare.js';
+import { SessionGateway } from '../sessions/gateway.js';
+import type { SessionState } from '../../domain/session.js';
 
 export { actionIdFor, agentOfActionId, requestHashOf, workflowIdOf } from './ids.js';
 
@@ -63,15 +64,6 @@ const SUBMIT_GRACE_MS = 10_000;
 /** How often a resubmission that waits polls the action's state (a Query: nothing is written). */
 const POLL_MS = 200;
 
-function isDeadline(err: unknown): boolean {
-  return (
-    err instanceof WorkflowUpdateRPCTimeoutOrCancelledError ||
-    isGrpcDeadlineError(err) ||
-    isGrpcCancelledError(err) ||
-    (err instanceof ServiceError && (isGrpcDeadlineError(err.cause) || isGrpcCancelledError(err.cause)))
-  );
-}
-
 const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict' | 'stale_version'> = {
   ApproverNotAllowed: 'forbidden',
   OwnerMayNotApprove: 'forbidden',
@@ -80,22 +72,39 @@ const REFUSAL_CODES: Record<string, 'forbidden' | 'conflict' | 'stale_version'> 
   EditInProgress: 'conflict',
   TooLateToCancel: 'conflict',
   StaleVersion: 'stale_version',
+  StandingNotAllowed: 'conflict',
 };
 
 /** Everything the API does with actions, through the Temporal client. */
 export class ActionGateway {
-  readonly preparer: ActionPreparer;
-
+  private readonly source: ConfigSource;
+  private readonly preparerOf: () => ActionPreparer;
   private readonly records: StandingReader;
 
   constructor(
     private readonly client: Client,
-    private readonly config: AirlockConfig,
+    /** Read at every call: a reloaded configuration applies to the next request. */
+    config: ConfigInput,
     /** The agents' records (standing, recent failures); shared with the agent routes when given. */
     records?: StandingReader,
+    sessions?: SessionGateway,
   ) {
-    this.preparer = new ActionPreparer(config);
+    this.source = configSource(config);
+    // The tools' schemas are compiled once per loaded configuration.
+    this.preparerOf = perConfig(this.source, (c) => new ActionPreparer(c));
     this.records = records ?? new StandingReader(() => client);
+    this.sessions = sessions ?? new SessionGateway(client, config);
+  }
+
+  private readonly sessions: SessionGateway;
+
+  /** The preparer of the configuration in force. */
+  get preparer(): ActionPreparer {
+    return this.preparerOf();
+  }
+
+  private get config() {
+    return this.source.current;
   }
 
   private handle(actionId: string): WorkflowHandle<typeof actionWorkflow> {
@@ -114,11 +123,25 @@ export class ActionGateway {
    * goes through update-with-start.
    */
   async submit(agent: AgentConfig, request: ActionRequest, waitMs: number): Promise<ActionState> {
-    const input = this.preparer.prepare(agent, request, (id) => this.uiLink(id), workflowIdOf);
+    const prepare = (session?: SessionState) =>
+      this.preparer.prepare(agent, request, (id) => this.uiLink(id), workflowIdOf, session && this.sessions.facts(session));
+    const known = await this.sessions.read(agent.id, request.sessionId);
+    let input = prepare(known);
     if (request.idempotencyKey !== undefined) {
+      // A retry is answered with what it first got, whatever became of the session since.
       const existing = await this.resubmission(input, waitMs);
       if (existing) return existing;
     }
+    const session = await this.sessions.forAction(agent, request.sessionId, known);
+    if (session.opened) input = prepare(session.state);
+    const touch = {
+      tool: request.tool,
+      operation: input.request.operation,
+      sensitivity: input.risk.facts?.effective.sensitivity ?? 'restricted',
+      egress: input.tool.egress ?? false,
+    };
+    // The first step of a sequence is on the session's record before it runs, so the next step cannot outrun it.
+    if (startsSequence(input.policy, touch)) await this.sessions.markPending(agent.id, request.sessionId, { actionId: input.actionId, touch });
     await Promise.all([this.assertRoomForApproval(input), this.assertNotLooping(input)]);
     const { risk } = input;
     const start = new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, {
@@ -291,12 +314,42 @@ export class ActionGateway {
       const state = await this.get(actionId);
       this.preparer.checkParameters(state.tool, decision.edit.parameters, 'edit.parameters');
     }
-    return this.update(actionId, () => this.handle(actionId).executeUpdate(decideUpdate, { args: [decision] }));
+    const state = await this.update(actionId, 'the decision', () => this.handle(actionId).executeUpdate(decideUpdate, { args: [decision] }));
+    if (decision.standing) await this.grantStanding(state, decision);
+    return state;
+  }
+
+  /**
+   * Records a standing approval with the action's session once it has approved
+   * a review-tier action. Best effort: without it, like actions wait for a
+   * person, as they would have anyway.
+   */
+  private async grantStanding(state: ActionState, decision: DecisionInput): Promise<void> {
+    const approval = [...state.approvals].reverse().find((a) => a.by === decision.by && a.decision === 'approve' && a.standing);
+    if (!approval?.standing || state.risk.tier !== 'review' || countedApprovals(state).length < state.risk.approvalsRequired) return;
+    const { count, minutes } = approval.standing;
+    try {
+      await this.sessions.grantStanding(state.agentId, state.sessionId, {
+        actionId: state.id,
+        tool: state.tool,
+        maxScore: state.risk.score,
+        count,
+        remaining: count,
+        expiresAt: new Date(Date.parse(approval.at) + minutes * 60_000).toISOString(),
+        by: approval.by,
+        ids: approval.ids,
+        grantedAt: approval.at,
+        covered: [],
+        ...(state.approvalCard?.ts ? { card: { channel: state.approvalCard.channel, ts: state.approvalCard.ts } } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
   }
 
   /** Cancels an action that has not started executing. */
   async cancel(actionId: string, args: CancelArgs): Promise<ActionState> {
-    return this.update(actionId, () => this.handle(actionId).executeUpdate(cancelUpdate, { args: [args] }));
+    return this.update(actionId, 'the cancellation', () => this.handle(actionId).executeUpdate(cancelUpdate, { args: [args] }));
   }
 
   /** Asks the action's workflow to render its approval card again (after a click on an out-of-date card). */
@@ -308,9 +361,9 @@ export class ActionGateway {
     }
   }
 
-  private async update(actionId: string, send: () => Promise<ActionState>): Promise<ActionState> {
+  private async update(actionId: string, what: string, send: () => Promise<ActionState>): Promise<ActionState> {
     try {
-      return await send();
+      return await answeredWithin(this.client, `${what} of action ${actionId}`, send, this.config.file.limits.workerAnswer);
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         const code = REFUSAL_CODES[err.cause.type ?? ''];

@@ -3,7 +3,7 @@ import { jsonDepth } from '../../domain/action.js';
 import { assessVersion } from '../../domain/assess-version.js';
 import type { AgentConfig, ToolConfig } from '../../domain/config.js';
 import { resolveSensitivities } from '../../domain/facts.js';
-import type { ActionInput, AssessContext } from '../../domain/input.js';
+import type { ActionInput, AssessContext, SessionFacts } from '../../domain/input.js';
 import { compileParametersSchema, parametersIssues, type ParametersValidator } from '../../domain/parameters-schema.js';
 import type { AirlockConfig } from '../../config/index.js';
 import { paramsSha256 } from '../../lib/params-hash.js';
@@ -48,7 +48,14 @@ export class ActionPreparer {
   }
 
   /** The workflow input of a request, with version 1 scored from facts. */
-  prepare(agent: AgentConfig, submitted: ActionRequest, temporalUiUrl: (workflowId: string) => string, workflowIdOf: (id: string) => string): ActionInput {
+  prepare(
+    agent: AgentConfig,
+    submitted: ActionRequest,
+    temporalUiUrl: (workflowId: string) => string,
+    workflowIdOf: (id: string) => string,
+    /** The action's session as it stands now: its budget, declared tools and what it already did count. */
+    session?: SessionFacts,
+  ): ActionInput {
     const { file } = this.config;
     const tool = this.toolOf(submitted.tool);
     if (submitted.operation !== undefined && submitted.operation !== tool.operation) {
@@ -71,12 +78,14 @@ export class ActionPreparer {
         executor,
         retry: tool.retry,
         reversible: tool.reversible,
+        egress: tool.egress,
         baseRisk: tool.baseRisk,
         impact: tool.impact,
       },
       environment: submitted.environment,
       sensitivities: resolveSensitivities(request.resources, file.resources, tool.sensitivity, file.policy.factors.unclassifiedSensitivity),
       policy: file.policy,
+      ...(session ? { session } : {}),
     };
     // With a preview, this is the risk that holds if it cannot be had: never auto.
     const risk = assessVersion(

@@ -34,9 +34,15 @@ function assertCanSee(principal: Principal, actionId: string): void {
 }
 
 /** The `/v1/actions` routes. */
-export function actionRoutes(gateway: ActionGateway, identities: Identities, agents: AgentGateway, limits: LimitsConfig): Router {
+export function actionRoutes(
+  gateway: ActionGateway,
+  identities: Identities,
+  agents: AgentGateway,
+  /** The limits in force: read at every submission, so a reload applies at once. */
+  limitsOf: () => LimitsConfig,
+): Router {
   const router = Router();
-  const velocity = new Velocity(limits);
+  const velocity = new Velocity(limitsOf);
 
   router.post(
     '/',
@@ -52,6 +58,7 @@ export function actionRoutes(gateway: ActionGateway, identities: Identities, age
       await agents.assertActive(agent.id);
       const throttle = velocity.admit(agent.id, body.sessionId);
       if (throttle) {
+        const limits = limitsOf();
         // A burst that keeps hitting the limit is a runaway: stop it, durably, for everyone.
         if (limits.freezeAfter !== undefined && throttle.refusals > limits.freezeAfter) {
           const reason = `${throttle.refusals} submissions refused within a minute for going too fast (limits.freezeAfter is ${limits.freezeAfter})`;

@@ -35,18 +35,21 @@ export interface Throttle {
  * Velocity limits over a sliding minute: per agent and per session. Counted in
  * this API replica (a limit holds per replica: behind N replicas an agent may
  * reach N times it); the freeze they can lead to is durable and global.
+ * The counts outlive a reload; the limits are read at every submission, so a
+ * reloaded limit applies to what was already counted.
  */
 export class Velocity {
   private readonly submissions = new Window();
   private readonly refusals = new Window();
 
-  constructor(private readonly limits: Pick<LimitsConfig, 'agentPerMinute' | 'sessionPerMinute'>) {}
+  constructor(private readonly limits: () => Pick<LimitsConfig, 'agentPerMinute' | 'sessionPerMinute'>) {}
 
   /** Counts a submission, or says why it must be refused (and counts the refusal). */
   admit(agentId: string, sessionId: string, now = Date.now()): Throttle | undefined {
+    const { agentPerMinute, sessionPerMinute } = this.limits();
     const checks = [
-      { scope: 'agent' as const, key: `a:${agentId}`, limit: this.limits.agentPerMinute },
-      { scope: 'session' as const, key: `s:${agentId}\0${sessionId}`, limit: this.limits.sessionPerMinute },
+      { scope: 'agent' as const, key: `a:${agentId}`, limit: agentPerMinute },
+      { scope: 'session' as const, key: `s:${agentId}\0${sessionId}`, limit: sessionPerMinute },
     ];
     for (const { scope, key, limit } of checks) {
       if (limit === undefined) continue;

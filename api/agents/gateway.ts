@@ -1,11 +1,13 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { AgentConfig } from '../../domain/config.js';
 import { activeStanding, type AgentStanding } from '../../domain/standing.js';
-import type { AirlockConfig } from '../../config/index.js';
+import { configSource, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import { StandingReader } from '../../lib/standing-reader.js';
 import type { agentWorkflow } from '../../workflows/agent-workflow.js';
 import { AGENT_WORKFLOW_TYPE, agentWorkflowId, freezeUpdate, runningActionsQuery, unfreezeUpdate, type FreezeArgs } from '../../workflows/messages.js';
+import { answeredWithin } from '../bounded.js';
 import { ApiError } from '../errors.js';
+
 
 /** `GET /v1/agents/:id`: the agent's standing and how many of its actions await approval. */
 export interface AgentView extends AgentStanding {
@@ -16,17 +18,20 @@ export interface AgentView extends AgentStanding {
 /** The kill switch, through the agents' workflows. */
 export class AgentGateway {
   readonly standing: StandingReader;
+  private readonly config: ConfigSource;
 
   constructor(
     private readonly client: Client,
-    private readonly config: AirlockConfig,
+    /** Read at every call: agents added or removed by a reload are known at once. */
+    config: ConfigInput,
   ) {
+    this.config = configSource(config);
     this.standing = new StandingReader(() => client);
   }
 
   /** A configured agent; 404 for anything else. */
   agent(agentId: string): AgentConfig {
-    const agent = this.config.file.agents.find((a) => a.id === agentId);
+    const agent = this.config.current.file.agents.find((a) => a.id === agentId);
     if (!agent) throw new ApiError('not_found', `no agent ${agentId}`);
     return agent;
   }
@@ -59,12 +64,18 @@ export class AgentGateway {
     this.agent(agentId);
     const start = new WithStartWorkflowOperation<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
       workflowId: agentWorkflowId(agentId),
-      taskQueue: this.config.env.AIRLOCK_TASK_QUEUE,
+      taskQueue: this.config.current.env.AIRLOCK_TASK_QUEUE,
       args: [{ agentId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `standing of agent ${agentId} (the kill switch)`,
     });
-    const standing = await this.client.workflow.executeUpdateWithStart(freezeUpdate, { args: [args], startWorkflowOperation: start });
+    const standing = await answeredWithin(
+      this.client,
+      `the freeze of ${agentId}`,
+      () => this.client.workflow.executeUpdateWithStart(freezeUpdate, { args: [args], startWorkflowOperation: start }),
+      // Answered once the pending actions are cancelled, which takes more than one Update.
+      2 * this.config.current.file.limits.workerAnswer,
+    );
     this.standing.forget(agentId);
     return standing;
   }
@@ -73,7 +84,10 @@ export class AgentGateway {
   async unfreeze(agentId: string, by: string): Promise<AgentStanding> {
     this.agent(agentId);
     try {
-      const standing = await this.client.workflow.getHandle(agentWorkflowId(agentId)).executeUpdate(unfreezeUpdate, { args: [{ by }] });
+      const standing = await answeredWithin(this.client, `the unfreeze of ${agentId}`, () =>
+        this.client.workflow.getHandle(agentWorkflowId(agentId)).executeUpdate(unfreezeUpdate, { args: [{ by }] }),
+        this.config.current.file.limits.workerAnswer,
+      );
       this.standing.forget(agentId);
       return standing;
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import type { LimitsConfig } from '../../domain/config.js';
+import type { ConfigSource } from '../../config/live.js';
 import type { DecisionInput } from '../../domain/decision.js';
 import type { Logger } from '../../lib/logger.js';
 import { parseCardRef, type CardRef } from '../../slack/ids.js';
@@ -13,12 +13,14 @@ export interface ListenerDeps {
   gateway: ActionGateway;
   identities: Identities;
   logger: Logger;
-  /** The API's limits on parameters: an edit from Slack keeps to them too. */
-  limits: LimitsConfig;
+  /**
+   * The configuration in force, read when a listener runs: the API's limits on
+   * parameters (an edit from Slack keeps to them too) and who may use the kill
+   * switch from Slack (`approvals.criticalApprovers`).
+   */
+  config: ConfigSource;
   /** The kill switch, for `/airlock freeze`. */
   agents: AgentGateway;
-  /** Who may use the kill switch from Slack (`approvals.criticalApprovers`). */
-  criticalApprovers: string[];
 }
 
 /** Where a user is told something only they see. */
@@ -74,7 +76,7 @@ export async function decideFromSlack(
   client: WebClient,
   where: Where,
   ref: CardRef,
-  decision: Pick<DecisionInput, 'decision' | 'reason' | 'edit'>,
+  decision: Pick<DecisionInput, 'decision' | 'reason' | 'edit' | 'standing'>,
 ): Promise<void> {
   const { actionId, version, paramsSha256 } = ref;
   try {

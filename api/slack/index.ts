@@ -2,6 +2,7 @@
 import bolt from '@slack/bolt';
 import type { Router } from 'express';
 import type { AirlockConfig } from '../../config/index.js';
+import type { ConfigSource } from '../../config/live.js';
 import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ActionGateway } from '../actions/gateway.js';
@@ -35,13 +36,15 @@ export function slackEnabled(config: AirlockConfig): boolean {
 /**
  * Builds the Bolt app. Signature verification (Slack's v0 HMAC, 5-minute window)
  * is Bolt's and is never switched off: a forged or replayed request gets 401.
+ * The connection (tokens, receiver, listed teams and apps) is the environment's
+ * and fixed until a restart; the listeners read the configuration in force.
  */
 export function createSlack(
-  config: AirlockConfig,
+  config: ConfigSource,
   deps: { gateway: ActionGateway; agents: AgentGateway; identities: Identities; logger: Logger },
 ): SlackIntegration {
-  const { SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: signingSecret, SLACK_APP_TOKEN: appToken, SLACK_API_URL: slackApiUrl } =
-    config.env;
+  const { env } = config.current;
+  const { SLACK_BOT_TOKEN: token, SLACK_SIGNING_SECRET: signingSecret, SLACK_APP_TOKEN: appToken, SLACK_API_URL: slackApiUrl } = env;
   if (!token) throw new ConfigError('the environment', [{ field: 'SLACK_BOT_TOKEN', message: 'required to connect Slack' }]);
   const logger = boltLogger(deps.logger);
   // Bolt's default is ten retries over half an hour; a listener answering a
@@ -67,14 +70,9 @@ export function createSlack(
     router = receiver.router as unknown as Router;
   }
 
-  const listenerDeps = {
-    ...deps,
-    limits: config.file.limits,
-    criticalApprovers: config.file.approvals.criticalApprovers,
-    logger: deps.logger.child({ component: 'slack' }),
-  };
+  const listenerDeps = { ...deps, config, logger: deps.logger.child({ component: 'slack' }) };
   // First of all: a request from a workspace or app not configured goes no further.
-  app.use(onlyListed({ teamIds: config.env.SLACK_TEAM_IDS, appIds: config.env.SLACK_APP_IDS }, listenerDeps.logger));
+  app.use(onlyListed({ teamIds: env.SLACK_TEAM_IDS, appIds: env.SLACK_APP_IDS }, listenerDeps.logger));
   registerActions(app, listenerDeps);
   registerViews(app, listenerDeps);
   registerCommands(app, listenerDeps);

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { AirlockConfig } from '../../config/index.js';
+import { configSource, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import { breakerSettingsOf, closedBreakerView } from '../../domain/breaker.js';
 import { maxConcurrentOf, type ToolConfig } from '../../domain/config.js';
 import type { Environment } from '../../domain/action.js';
@@ -10,17 +10,20 @@ import { ApiError } from '../errors.js';
 /** The tools as operators see them: configuration and the live state of their breakers. */
 export class ToolGateway {
   private readonly breakers: BreakerReader;
+  private readonly source: ConfigSource;
 
   constructor(
     client: Client,
-    private readonly config: AirlockConfig,
+    /** Read at every request: a reloaded configuration shows at once. */
+    config: ConfigInput,
   ) {
     this.breakers = new BreakerReader(() => client);
+    this.source = configSource(config);
   }
 
   /** A configured tool; 404 for anything else. */
   tool(name: string): ToolConfig {
-    const tool = this.config.file.tools[name];
+    const tool = this.source.current.file.tools[name];
     if (!tool) throw new ApiError('not_found', `no tool ${name}`);
     return tool;
   }

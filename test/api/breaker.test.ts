@@ -3,7 +3,9 @@ import { after, describe, it } from 'node:test';
 import type { ActionState } from '../../domain/action.js';
 import type { ToolView } from '../../domain/tool-view.js';
 import { breakerWorkflowId, searchAttributes } from '../../workflows/messages.js';
+import { workflowIdOf } from '../../api/actions/ids.js';
 import { runCli } from '../helpers/cli.js';
+import { startSlackStandIn } from '../helpers/slack.js';
 import { isolatedTool, KEYS, REQUESTS } from '../helpers/config.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { startCountingTarget, type CountingTarget, type TargetCall } from '../helpers/target.js';
@@ -120,6 +122,54 @@ describe('circuit breaker', () => {
     const arrivals = target.callsTo(slow.name).map((c) => c.at);
     const inFlight = Math.max(...arrivals.map((at) => arrivals.filter((other) => other <= at && other > at - delayMs).length));
     assert.equal(inFlight, 3);
+  });
+
+  it('waiting for an open breaker holds no attempt and not past the deadline: the action fails at its deadline, having called once', async () => {
+    const target = await startCountingTarget();
+    cleanups.push(() => target.close());
+    const tool = isolatedTool('stuck', { breaker: { failures: 1, cooldown: '30s' } });
+    target.respond(tool.name, () => ({ status: 503 }));
+    const stack = await startStack({
+      target,
+      edit: (file) => {
+        tool.addTo(file, target.url);
+        file.tools[tool.name].executors.dev.deadline = '3s';
+      },
+    });
+    cleanups.push(() => stack.close());
+    const started = Date.now();
+    const { body } = await stack.call<ActionState>('POST', '/v1/actions?wait=0', { key: KEYS.billingAgent, body: tool.request('stuck') });
+    await eventually(async () => ((await stack.call<ActionState>('GET', `/v1/actions/${body.id}`, { key: KEYS.alice })).body.waitingFor === 'breaker' ? true : undefined), 5_000, 'the wait');
+    const done = await stack.waitFor(body.id, ['failed', 'succeeded'], 15_000);
+    assert.equal(done.status, 'failed');
+    assert.equal(done.error?.code, 'ExecutorDeadline');
+    assert.match(done.error?.message ?? '', /waiting for the circuit breaker/);
+    assert.equal(done.attempts, 1, 'the wait used no attempt');
+    assert.equal(target.callsFor(body.id).length, 1);
+    assert.ok(Date.now() - started < 10_000, 'it ended at its deadline, not at the cooldown');
+    assert.equal((await toolView(stack, tool.name)).breaker?.waiting, 0, 'it left the queue');
+  });
+
+  it('Slack calls and each tool’s executions are scheduled on task queues of their own', async () => {
+    const slack = await startSlackStandIn();
+    cleanups.push(() => slack.close());
+    const stack = await startStack({
+      slack,
+      edit: (file) => Object.assign(file.approvals, { channel: 'C0APPROVALS', slackRetry: { maxAttempts: 2, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '100ms' } }),
+    });
+    cleanups.push(() => stack.close());
+    const { body } = await stack.call<ActionState>('POST', '/v1/actions?wait=5', { key: KEYS.billingAgent, body: REQUESTS.prodUpdate({ sessionId: 'queues' }) });
+    assert.equal(body.status, 'awaiting_approval');
+    await stack.call('POST', `/v1/actions/${body.id}/decision`, { key: KEYS.alice, body: { decision: 'approve', version: 1 } });
+    await stack.waitFor(body.id, ['succeeded']);
+    const history = await stack.client.workflow.getHandle(workflowIdOf(body.id)).fetchHistory();
+    const queues = new Map<string, string>();
+    for (const e of history.events ?? []) {
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name) queues.set(scheduled.activityType.name, scheduled.taskQueue?.name ?? '');
+    }
+    assert.equal(queues.get('slackPostCard'), `${stack.taskQueue}-slack`);
+    assert.equal(queues.get('executeHttpTool'), `${stack.taskQueue}-tool-crm.contacts.update`);
   });
 
   it('GET /v1/tools/:name is for operators: unknown tools are 404, a tool without a breaker shows its default bound', async () => {

@@ -88,6 +88,34 @@ describe('durability', () => {
     assert.equal(stack.target.callsFor(submitted.body.id).length, 1);
   });
 
+  it('with no worker running, a decision is answered 503 worker_unavailable within limits.workerAnswer instead of hanging', async () => {
+    const stack = await startStack({ noWorker: true, edit: (file) => void (file.limits.workerAnswer = '3s') });
+    cleanups.push(() => stack.close());
+    const submitted = await stack.call<ActionState>('POST', '/v1/actions?wait=1', { key: KEYS.billingAgent, body: REQUESTS.prodUpdate() });
+    assert.equal(submitted.status, 202);
+
+    const started = Date.now();
+    const decided = await stack.call('POST', `/v1/actions/${submitted.body.id}/decision`, {
+      key: KEYS.alice,
+      body: { decision: 'approve', version: 1 },
+    });
+    assert.equal(decided.status, 503, JSON.stringify(decided.body));
+    assert.equal((decided.body as { error: { code: string } }).error.code, 'worker_unavailable');
+    assert.equal(decided.headers.get('retry-after'), '5');
+    assert.ok(Date.now() - started < 8_000, 'answered within the bound');
+
+    // Once a worker runs, the action is whole: approved (by the late Update or a new decision) and executed once.
+    const worker = spawnWorker(stack);
+    cleanups.push(() => kill(worker));
+    const waiting = await stack.waitFor(submitted.body.id, ['awaiting_approval', 'succeeded'], 30_000);
+    if (waiting.status === 'awaiting_approval' && waiting.approvals.length === 0) {
+      const again = await stack.call('POST', `/v1/actions/${submitted.body.id}/decision`, { key: KEYS.alice, body: { decision: 'approve', version: 1 } });
+      assert.ok([200, 409].includes(again.status), JSON.stringify(again.body));
+    }
+    await stack.waitFor(submitted.body.id, ['succeeded'], 30_000);
+    assert.equal(stack.target.callsFor(submitted.body.id).length, 1);
+  });
+
   it('a worker killed mid-execution: the call is retried with the same Idempotency-Key, within maxAttempts, never more', async () => {
     const stack = await startStack({
       noWorker: true,

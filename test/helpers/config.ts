@@ -28,7 +28,7 @@ export function isolatedAgent(prefix: string) {
     key,
     /** Adds the agent (owned by U0DAVE, with billing-agent's tools) to a raw config file. */
     addTo(file: Record<string, any>) {
-      file.agents.push({ id, keySha256: createHash('sha256').update(key).digest('hex'), owner: 'U0DAVE', tools: ['crm.**', 'payments.*', 'db.**', 'iam.**'] });
+      file.agents.push({ id, keySha256: createHash('sha256').update(key).digest('hex'), owner: 'U0DAVE', tools: ['crm.**', 'payments.*', 'db.**', 'iam.**', 'mail.*'] });
     },
   };
 }
@@ -80,8 +80,8 @@ export interface TestConfigOptions {
   env?: Record<string, string>;
 }
 
-/** The shipped `airlock.yaml`, retargeted for a test and validated exactly as at start-up. */
-export function testConfig(options: TestConfigOptions): AirlockConfig {
+/** The shipped `airlock.yaml` retargeted for a test, as YAML text (what a test writes to a file to reload). */
+export function testConfigYaml(options: Omit<TestConfigOptions, 'taskQueue' | 'temporalAddress' | 'env'>): string {
   const file = parse(exampleYaml()) as Record<string, any>;
   for (const [name, tool] of Object.entries<Record<string, any>>(file.tools)) {
     for (const executor of Object.values<Record<string, any>>(tool.executors)) {
@@ -89,19 +89,40 @@ export function testConfig(options: TestConfigOptions): AirlockConfig {
       if (executor.previewUrl) executor.previewUrl = `${options.targetUrl}/tools/${name}/preview`;
       executor.timeout = options.executorTimeout ?? '2s';
     }
-    tool.retry = options.retry ?? { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
+    // A copy per tool: an edit of one tool's retry must not reach the others (or the options, written again on a reload).
+    tool.retry = { ...(options.retry ?? { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' }) };
     // A breaker is one workflow per tool on the shared test server: tests of breakers give tools of their own one.
     delete tool.breaker;
   }
   file.approvals.timeout = options.approvalTimeout ?? '1h';
+  // Sessions are an agent's and outlive a stack (tests reuse ids like session-1): a test
+  // that judges budgets declares a session of its own with the budget it means.
+  file.sessions.defaults.riskBudget = 1_000_000;
   options.edit?.(file);
+  return stringify(file);
+}
+
+/** The shipped `airlock.yaml`, retargeted for a test and validated exactly as at start-up; `path` names its file if there is one. */
+export function testConfig(options: TestConfigOptions, path = 'test config'): AirlockConfig {
+  const text = testConfigYaml(options);
   const env = parseEnv({
     TEMPORAL_ADDRESS: options.temporalAddress,
     AIRLOCK_TASK_QUEUE: options.taskQueue,
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  return { env, file: parseConfigFile(stringify(file), 'test config'), path: 'test config' };
+  return { env, file: parseConfigFile(text, path), path };
+}
+
+let defaultSessionId = 'session-1';
+
+/**
+ * Stacks on other task queues must not share a session: its workflow runs on the
+ * queue of the stack that opened it, and Updates to it would wait for a worker
+ * that has stopped. `startStack` gives each of its task queues its own.
+ */
+export function useDefaultSession(taskQueue: string): void {
+  defaultSessionId = `session-of-${taskQueue}`;
 }
 
 /** Requests that land in each tier under the example policy. */
@@ -115,7 +136,7 @@ export const REQUESTS = {
     parameters: { ids: ['c-1'] },
     impact: { records: 1 },
     justification: 'look up the customer who wrote in',
-    sessionId: 'session-1',
+    sessionId: defaultSessionId,
     ...extra,
   }),
   /** prod, write, 200 records: review (one approval); the tool has a preview. */
@@ -127,7 +148,7 @@ export const REQUESTS = {
     parameters: { set: { tier: 'gold' }, where: { segment: 7 } },
     impact: { records: 200, reversible: true },
     justification: 'upgrade the segment after the campaign',
-    sessionId: 'session-1',
+    sessionId: defaultSessionId,
     ...extra,
   }),
   /** prod, transfer, 250 000 USD, irreversible: critical (two approvals). */
@@ -139,7 +160,7 @@ export const REQUESTS = {
     parameters: { from: 'acct-9', to: 'acct-1', amount: 250_000, currency: 'USD' },
     impact: { amountUsd: 250_000, reversible: false },
     justification: 'quarterly settlement',
-    sessionId: 'session-1',
+    sessionId: defaultSessionId,
     ...extra,
   }),
 };

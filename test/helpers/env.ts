@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/index.js';
 import { parseConfigFile } from '../../config/index.js';
+import type { LiveConfig } from '../../config/live.js';
 import type { ToolConfig } from '../../domain/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { createWorker, installTemporalLogging } from '../../worker/index.js';
@@ -58,16 +59,19 @@ function exampleTools(): Record<string, ToolConfig> {
  * production wires them, running until `stop()`; they sign grants with the
  * test keys unless given a signer.
  */
-export async function startTestWorker(taskQueue: string, address = testEnv.address, activities: Partial<ActivityDeps> = {}) {
+export async function startTestWorker(taskQueue: string, address = testEnv.address, activities: Partial<ActivityDeps> = {}, live?: LiveConfig) {
   installTemporalLogging(createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }));
   const connection = await NativeConnection.connect({ address });
+  const tools = exampleTools();
   const worker = await createWorker({
     connection,
     namespace: 'default',
     taskQueue,
     workflowBundle: { code: readFileSync(testEnv.bundlePath, 'utf8') },
-    activities: { signer: await testSigner(), tools: exampleTools(), ...activities },
+    activities: { signer: await testSigner(), tools: () => tools, ...activities },
   });
+  // As in production: a tool added by a reload gets its queue served at once.
+  live?.onReload((config) => void worker.serveTools(config.file.tools));
   const running = worker.run();
   return {
     worker,

@@ -1,12 +1,16 @@
 import { Client, Connection } from '@temporalio/client';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../../api/app.js';
 import type { AirlockConfig } from '../../config/index.js';
+import { LiveConfig } from '../../config/live.js';
 import { createLogger } from '../../lib/logger.js';
 import { startTestWorker, testEnv, uniqueTaskQueue } from './env.js';
 import type { ActionState, ActionStatus } from '../../domain/action.js';
-import { KEYS, testConfig, type TestConfigOptions } from './config.js';
+import { KEYS, testConfig, testConfigYaml, useDefaultSession, type TestConfigOptions } from './config.js';
 import { startCountingTarget, type CountingTarget } from './target.js';
 import { SIGNING_SECRET, type SlackStandIn } from './slack.js';
 import { activityDepsFor } from '../../worker/index.js';
@@ -53,11 +57,16 @@ export type StackOptions = Partial<Omit<TestConfigOptions, 'targetUrl' | 'taskQu
   grantKeys?: GrantKeys;
 };
 
-/** The API, a worker and a counting target on one fresh task queue: Airlock as a test sees it. */
+/**
+ * The API, a worker and a counting target on one fresh task queue: Airlock as a
+ * test sees it. Its configuration is a file of its own, held live and shared by
+ * API and worker as in `npm start`: `writeConfig` and a reload change both.
+ */
 export async function startStack(options: StackOptions = {}) {
   const ownTarget = options.target === undefined;
   const target: CountingTarget = options.target ?? (await startCountingTarget());
   const taskQueue = options.taskQueue ?? uniqueTaskQueue('stack');
+  useDefaultSession(taskQueue);
   const temporalAddress = options.temporalAddress ?? testEnv.address;
   const slackEnv: Record<string, string> = options.slack
     ? {
@@ -69,18 +78,35 @@ export async function startStack(options: StackOptions = {}) {
         SLACK_APP_IDS: 'A0AIRLOCK',
       }
     : {};
-  const config: AirlockConfig = testConfig({ ...options, env: { ...slackEnv, ...options.env }, targetUrl: target.url, taskQueue, temporalAddress });
-  const grantKeys = options.grantKeys ?? (await testGrantKeys());
-  const worker = options.noWorker
-    ? undefined
-    : await startTestWorker(taskQueue, temporalAddress, activityDepsFor(config, grantKeys));
-  const connection = await Connection.connect({ address: temporalAddress });
-  const client = new Client({ connection });
+  const configOptions = { ...options, env: { ...slackEnv, ...options.env }, targetUrl: target.url, taskQueue, temporalAddress };
+  const configDir = mkdtempSync(join(tmpdir(), 'airlock-stack-'));
+  const configPath = join(configDir, 'airlock.yaml');
+  /** Writes the stack's file again: its own options, then `edit` (which may make it invalid). */
+  const writeConfig = (edit?: (file: Record<string, any>) => void) =>
+    writeFileSync(
+      configPath,
+      testConfigYaml({
+        ...configOptions,
+        edit: (file) => {
+          options.edit?.(file);
+          edit?.(file);
+        },
+      }),
+    );
+  writeConfig();
+  const config: AirlockConfig = testConfig(configOptions, configPath);
   const logs: string[] = [];
   const logger = options.captureLogs
     ? createLogger({ level: 'debug' }, { write: (line: string) => void logs.push(line) })
     : createLogger({ level: 'silent' });
-  const airlock = createApp({ config, client, logger, grantKeys });
+  const live = new LiveConfig(config, { logger });
+  const grantKeys = options.grantKeys ?? (await testGrantKeys());
+  const worker = options.noWorker
+    ? undefined
+    : await startTestWorker(taskQueue, temporalAddress, activityDepsFor(live, grantKeys), live);
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const airlock = createApp({ config: live, client, logger, grantKeys });
   const server: Server = airlock.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   await airlock.slack?.start();
@@ -88,7 +114,10 @@ export async function startStack(options: StackOptions = {}) {
 
   return {
     url,
+    /** The configuration the stack started with; `live.current` is the one in force. */
     config,
+    live,
+    writeConfig,
     client,
     target,
     taskQueue,
@@ -112,6 +141,7 @@ export async function startStack(options: StackOptions = {}) {
       await worker?.stop();
       await connection.close();
       if (ownTarget) await target.close();
+      rmSync(configDir, { recursive: true, force: true });
     },
   };
 }

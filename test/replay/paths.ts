@@ -1,9 +1,11 @@
 import type { ActionState } from '../../domain/action.js';
 import { workflowIdOf } from '../../api/actions/ids.js';
-import { agentWorkflowId } from '../../workflows/messages.js';
-import { KEYS, REQUESTS } from '../helpers/config.js';
+import { randomUUID } from 'node:crypto';
+import { agentWorkflowId, breakerWorkflowId, sessionWorkflowId } from '../../workflows/messages.js';
+import { isolatedTool, KEYS, REQUESTS } from '../helpers/config.js';
 import { startSlackStandIn } from '../helpers/slack.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { startCountingTarget } from '../helpers/target.js';
 import { startTestWorker, testEnv } from '../helpers/env.js';
 import { testGrantKeys } from '../helpers/grants.js';
 import { activityDepsFor } from '../../worker/index.js';
@@ -24,6 +26,15 @@ export const REQUIRED_PATHS = [
   'agent-frozen-unfrozen',
   'approval-lapsed',
   'reauthorized-tier-rose',
+  'session-outcome-reported',
+  'standing-covered',
+  'session-closed-cancelled',
+  'session-closed',
+  'session-outcome-batched',
+  'breaker-waited-failed',
+  'breaker-waited',
+  'breaker',
+  'slack-queue-approved',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -36,6 +47,10 @@ async function decide(stack: Stack, id: string, key: string, body: Record<string
 
 async function waitUntil(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function waitUntilAsync(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 async function submit(stack: Stack, body: unknown): Promise<ActionState> {
@@ -144,8 +159,60 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
       await worker.stop();
     }
 
+    // Sessions: an action reports its outcome to its session; a standing approval covers a like action; a
+    // session closed between approval and execution cancels the action; the session's own workflow.
+    const sessionId = `rec-${randomUUID().slice(0, 8)}`;
+    const declared = await stack.call('POST', '/v1/sessions', { key: KEYS.billingAgent, body: { sessionId, intent: 'recording the corpus' } });
+    if (declared.status !== 201) throw new Error(`declare: ${declared.status} ${JSON.stringify(declared.body)}`);
+    // Reported by the workflow (before batching), then by the executor's batch.
+    ids.set('session-outcome-reported', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId }))).id });
+    ids.set('session-outcome-batched', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId }))).id });
+    const granting = await submit(stack, REQUESTS.prodUpdate({ sessionId }));
+    await decide(stack, granting.id, KEYS.bob, { decision: 'approve', version: 1, standing: { count: 1, minutes: 10 } });
+    await waitUntilAsync(async () => (await stack.call('GET', `/v1/sessions/${sessionId}`, { key: KEYS.billingAgent })).body.standing.length === 1);
+    ids.set('standing-covered', { stack, id: (await submit(stack, REQUESTS.prodUpdate({ sessionId }))).id });
+    const closing = await submit(stack, REQUESTS.prodUpdate({ sessionId }));
+    await stack.call('DELETE', `/v1/sessions/${sessionId}`, { key: KEYS.billingAgent });
+    // Past the second for which a worker trusts a session it read as open.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await decide(stack, closing.id, KEYS.bob, { decision: 'approve', version: 1 });
+    ids.set('session-closed-cancelled', { stack, id: closing.id });
+
+    // Since breakers: Slack calls on their own queue; an execution that waited for its tool's open
+    // breaker (on the tool's own queue), then ran as its probe; the breaker's own workflow.
+    const carded = await submit(stack, REQUESTS.prodUpdate({ sessionId: `rec-slack-${randomUUID().slice(0, 8)}` }));
+    await decide(stack, carded.id, KEYS.bob, { decision: 'approve', version: 1 });
+    ids.set('slack-queue-approved', { stack, id: carded.id });
+    const flakyTarget = await startCountingTarget();
+    const flaky = isolatedTool('rec-flaky', { breaker: { failures: 1, cooldown: '1s' } });
+    let flakyDown = true;
+    flakyTarget.respond(flaky.name, () => (flakyDown ? { status: 503 } : { status: 200, body: { ok: true } }));
+    const breaking = await startStack({ target: flakyTarget, edit: (file) => flaky.addTo(file, flakyTarget.url) });
+    extra.push(breaking);
+    // While the tool stays down: waits, probes that fail, and the attempts run out (never more than maxAttempts).
+    const exhausted = await submit(breaking, flaky.request(`rec-breaker-${randomUUID().slice(0, 8)}`));
+    ids.set('breaker-waited-failed', { stack: breaking, id: exhausted.id });
+    const started = await breaking.call<ActionState>('POST', '/v1/actions?wait=0', { key: KEYS.billingAgent, body: flaky.request(`rec-breaker-${randomUUID().slice(0, 8)}`) });
+    const waited = started.body;
+    await waitUntilAsync(async () => (await breaking.call('GET', `/v1/actions/${waited.id}`, { key: KEYS.alice })).body.waitingFor === 'breaker');
+    flakyDown = false;
+    await breaking.client.workflow.getHandle(workflowIdOf(waited.id)).result();
+    await flakyTarget.close();
+    ids.set('breaker-waited', { stack: breaking, id: waited.id });
+
     const out: { name: Path; workflowId: string }[] = [];
     for (const name of REQUIRED_PATHS) {
+      if (name === 'session-closed') {
+        const workflowId = sessionWorkflowId('billing-agent', sessionId);
+        await stack.client.workflow.getHandle(workflowId).result();
+        out.push({ name, workflowId });
+        continue;
+      }
+      // A breaker's workflow runs for as long as its tool is used: its history so far is the record.
+      if (name === 'breaker') {
+        out.push({ name, workflowId: breakerWorkflowId(flaky.name) });
+        continue;
+      }
       // The agent's workflow runs for as long as the agent exists: its history so far is the record.
       if (name === 'agent-frozen-unfrozen') {
         out.push({ name, workflowId: agentWorkflowId('support-agent') });

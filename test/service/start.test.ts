@@ -4,9 +4,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parse, stringify } from 'yaml';
 import type { ActionState } from '../../domain/action.js';
 import { freePort } from '../../temporal/dev-server.js';
-import { exampleYaml, KEYS, REQUESTS } from '../helpers/config.js';
+import { exampleYaml, isolatedAgent, KEYS, REQUESTS } from '../helpers/config.js';
 import { ROOT, testEnv } from '../helpers/env.js';
 import { call, eventually } from '../helpers/stack.js';
 
@@ -160,5 +161,52 @@ describe('npm start', () => {
     const quiet = await interrupt(again);
     assert.deepEqual(quiet.left, []);
     assert.ok(quiet.ms < STOP_BUDGET_MS, `an idle stop took ${quiet.ms} ms`);
+  });
+
+  it('SIGHUP reloads airlock.yaml in the running service: a new agent is accepted at once; a bad file is logged by field and changes nothing', async () => {
+    const [api, demo, grpc, ui] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const configPath = join(work, 'reload.yaml');
+    const write = (edit: (file: Record<string, any>) => void = () => {}) => {
+      const file = parse(exampleYaml().replaceAll('127.0.0.1:8090', `127.0.0.1:${demo}`)) as Record<string, any>;
+      edit(file);
+      writeFileSync(configPath, stringify(file));
+    };
+    write();
+    const service = await startService({
+      PORT: String(api),
+      DEMO_TARGET_PORT: String(demo),
+      AIRLOCK_DEV_SERVER_PORT: String(grpc),
+      TEMPORAL_UI_URL: `http://localhost:${ui}`,
+      AIRLOCK_CONFIG: configPath,
+      AIRLOCK_DATA_DIR: join(work, 'reload-data'),
+    });
+    groups.push(service.pgid);
+    const newcomer = isolatedAgent('sighup');
+    const submit = (sessionId: string) =>
+      call<ActionState>(service.apiUrl, 'POST', '/v1/actions?wait=10', { key: newcomer.key, body: REQUESTS.devRead({ sessionId }) });
+    assert.equal((await submit('before-sighup')).status, 401);
+
+    write((file) => newcomer.addTo(file));
+    process.kill(service.child.pid!, 'SIGHUP');
+    const accepted = await eventually(async () => {
+      const res = await submit('after-sighup');
+      return res.status === 401 ? undefined : res;
+    }, 10_000, 'the new agent to be accepted');
+    assert.equal(accepted.body.status, 'succeeded', `${JSON.stringify(accepted.body)}\n${service.output()}`);
+
+    write((file) => {
+      newcomer.addTo(file);
+      file.agents[0].keySha256 = 'nope';
+    });
+    process.kill(service.child.pid!, 'SIGHUP');
+    await eventually(async () => (service.output().includes('agents[0].keySha256') ? true : undefined), 10_000, 'the bad field in the log');
+    assert.match(service.output(), /configuration not reloaded/);
+    assert.equal(service.child.exitCode, null, 'still running');
+    assert.equal((await submit('after-bad-sighup')).body.status, 'succeeded', 'the configuration in force is unchanged');
+    const demoAgent = await call<ActionState>(service.apiUrl, 'POST', '/v1/actions?wait=10', { key: KEYS.billingAgent, body: REQUESTS.devRead({ sessionId: 'bad-sighup' }) });
+    assert.equal(demoAgent.body.status, 'succeeded', 'the key the bad file broke still works');
+
+    const stopped = await interrupt(service);
+    assert.deepEqual(stopped.left, []);
   });
 });

@@ -129,6 +129,31 @@ describe('Slack approvals', () => {
     assert.equal(thread.args.channel, card.channel);
   });
 
+  it('"Approve this and the next N like it" grants a standing approval: a like action then runs with no card, noted in the first card’s thread', async () => {
+    const sessionId = `standing-slack-${Date.now()}`;
+    const first = await submit(stack, REQUESTS.prodUpdate({ sessionId }));
+    const card = await cardOf(stack, first.id);
+    type Button = { action_id: string; value: string; text: { text: string } };
+    const buttons = (about(slack, first.id).posts()[0]!.args.blocks as { type: string; elements?: Button[] }[]).flatMap((b) => b.elements ?? []);
+    const standing = buttons.find((b) => b.action_id === SLACK_IDS.approveStanding);
+    assert.equal(standing?.text.text, 'Approve this and the next 5 like it');
+    await click(stack, 'U0BOB', SLACK_IDS.approveStanding, standing!.value, card);
+    const approved = await stack.waitFor(first.id, ['succeeded']);
+    assert.deepEqual(approved.approvals.map((a) => [a.by, a.via, a.standing]), [['U0BOB', 'slack', { count: 5, minutes: 60 }]]);
+    await eventually(async () => {
+      const s = await stack.call('GET', `/v1/sessions/${sessionId}`, { key: KEYS.billingAgent });
+      return s.body.standing?.length === 1 ? true : undefined;
+    }, 10_000, 'the standing approval in the session');
+
+    const next = await submit(stack, REQUESTS.prodUpdate({ sessionId }));
+    assert.equal(next.status, 'succeeded');
+    assert.equal(next.approvals[0]?.via, 'standing');
+    const noted = await eventually(async () => about(slack, next.id).posts().at(0), 10_000, 'the note in the thread');
+    assert.equal(noted.args.thread_ts, card.ts, 'noted in the approved card’s thread, not a card of its own');
+    assert.match(noted.args.text, /4 of 5 left/);
+    assert.equal(about(slack, next.id).posts().length, 1);
+  });
+
   it('reject asks for a reason in a modal; the reason reaches the agent, the card and the owner', async () => {
     const state = await submit(stack, REQUESTS.prodUpdate());
     const card = await cardOf(stack, state.id);

@@ -39,6 +39,7 @@ describe('Temporal CLI resolution', () => {
       'AirlockRiskScore=Int',
       'AirlockStatus=Keyword',
       'AirlockParamsHash=Keyword',
+      'AirlockBreakerState=Keyword',
     ]);
   });
 });
@@ -68,7 +69,7 @@ describe('npm run temporal:setup', () => {
         first = setup();
       }
       assert.equal(first.status, 0, first.stderr);
-      assert.match(first.stdout, /registered AirlockAgent, AirlockTool, AirlockEnvironment, AirlockTier, AirlockRiskScore, AirlockStatus, AirlockParamsHash/);
+      assert.match(first.stdout, /registered AirlockAgent, AirlockTool, AirlockEnvironment, AirlockTier, AirlockRiskScore, AirlockStatus, AirlockParamsHash, AirlockBreakerState/);
       const listed = await connection.operatorService.listSearchAttributes({ namespace });
       assert.ok(Object.keys(listed.customAttributes ?? {}).includes('AirlockRiskScore'));
       const second = setup();

@@ -10,4 +10,11 @@ export function register(app: App, deps: ListenerDeps): void {
     const ref = await cardRefOf(deps, client, where, action.value);
     if (ref) await decideFromSlack(deps, client, where, ref, { decision: 'approve' });
   });
+  // The standing-approval button carries its terms; the workflow bounds them by approvals.standing again.
+  app.action<BlockButtonAction>(SLACK_IDS.approveStanding, async ({ ack, action, body, client }) => {
+    await ack();
+    const where = { channel: body.channel?.id, user: body.user.id };
+    const ref = await cardRefOf(deps, client, where, action.value);
+    if (ref?.standing) await decideFromSlack(deps, client, where, ref, { decision: 'approve', standing: ref.standing });
+  });
 }

@@ -23,7 +23,7 @@ export function register(app: App, deps: ListenerDeps): void {
     const agent = PrincipalId.safeParse(agentId);
     if ((verb !== 'freeze' && verb !== 'unfreeze') || !agent.success) return void (await say(USAGE));
     const identity = await deps.identities.forSlackUser(command.user_id);
-    const allowed = deps.criticalApprovers;
+    const allowed = deps.config.current.file.approvals.criticalApprovers;
     if (![...identity.ids, ...identity.groups].some((id) => allowed.includes(id))) {
       deps.logger.warn({ by: identity.by, verb, agentId: agent.data }, 'kill switch refused: not a critical approver');
       return void (await say(':no_entry: Only critical approvers may freeze or unfreeze agents. Nothing was changed.'));

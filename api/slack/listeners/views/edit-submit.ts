@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { perConfig } from '../../../../config/live.js';
 import { parseModalMetadata, SLACK_IDS } from '../../../../slack/ids.js';
 import { decideFromSlack, NOT_OURS, type ListenerDeps } from '../../deps.js';
 import { editSubmission } from '../../payloads.js';
@@ -16,11 +17,11 @@ const FIELD_BLOCKS = {
  * approved as a new version of the version the modal was opened on.
  */
 export function register(app: App, deps: ListenerDeps): void {
-  const EditSubmission = editSubmission(deps.limits);
+  const editSubmissionOf = perConfig(deps.config, ({ file }) => editSubmission(file.limits));
   app.view(SLACK_IDS.editView, async ({ ack, view, body, client }) => {
     const values = view.state.values;
     const meta = parseModalMetadata(view.private_metadata);
-    const parsed = EditSubmission.safeParse({
+    const parsed = editSubmissionOf().safeParse({
       parameters: values[SLACK_IDS.parametersBlock]?.[SLACK_IDS.parametersInput]?.value ?? '',
       records: values[SLACK_IDS.recordsBlock]?.[SLACK_IDS.recordsInput]?.value,
       amountUsd: values[SLACK_IDS.amountBlock]?.[SLACK_IDS.amountInput]?.value,

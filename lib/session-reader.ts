@@ -1,0 +1,40 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SessionState } from '../domain/session.js';
+import { statusAt } from '../domain/session-rules.js';
+import { SESSION_MEMO, sessionWorkflowId } from '../workflows/messages.js';
+
+/** How long an executor trusts a session it read as open: a close is seen within this. */
+export const SESSION_TTL_MS = 1_000;
+
+/**
+ * Reads sessions from their workflows' memo (a describe: no worker needed),
+ * with the status as of now (an open session past its ttl reads as expired).
+ * Undefined when there is no such session. With `ttlMs`, an open session is
+ * trusted for that long; anything else is read again.
+ */
+export class SessionReader {
+  private readonly cache = new Map<string, { state: SessionState; until: number }>();
+
+  constructor(
+    private readonly client: () => Client,
+    private readonly ttlMs = 0,
+  ) {}
+
+  async read(agentId: string, sessionId: string): Promise<SessionState | undefined> {
+    const id = sessionWorkflowId(agentId, sessionId);
+    const cached = this.cache.get(id);
+    const now = Date.now();
+    if (cached && cached.until > now && statusAt(cached.state, now) === 'open') return cached.state;
+    let state: SessionState | undefined;
+    try {
+      const memo = (await this.client().workflow.getHandle(id).describe()).memo ?? {};
+      state = memo[SESSION_MEMO] as SessionState | undefined;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    if (!state) return undefined;
+    state = { ...state, status: statusAt(state, now) };
+    if (this.ttlMs > 0) this.cache.set(id, { state, until: now + this.ttlMs });
+    return state;
+  }
+}
