@@ -21,6 +21,8 @@ export interface ActivityDeps {
   signer: GrantSigner;
   /** The policy in force in this worker, read at every attempt: each execution is re-scored with it right before the call. */
   policy?: () => ResolvedPolicy;
+  /** Where executed actions' outcomes wait for their sessions; the worker flushes it when it stops. */
+  ledger?: SessionLedger;
   /** The tools in force in this worker, read at every attempt: their breakers gate every execution. */
   tools?: () => Record<string, ToolConfig>;
 }
@@ -29,7 +31,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), new SessionLedger(), breakersFor(deps.tools)),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), deps.ledger ?? new SessionLedger(), breakersFor(deps.tools)),
     ...createStandingActivities(),
     ...createSessionActivities(deps.slack),
     ...createSlackActivities(deps.slack),

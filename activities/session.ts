@@ -9,6 +9,11 @@ import { claimStandingUpdate, sessionOutcomesSignal, sessionWorkflowId } from '.
 export interface SessionRef {
   agentId: string;
   sessionId: string;
+  /** When the API read the session open (ms since the epoch): within {@link SESSION_TTL_MS} that read stands for the executor's own. */
+  readAt?: number;
+  /** The session's budget and what it had spent at submission: how close its bookkeeping must follow. */
+  riskBudget?: number;
+  spent?: number;
 }
 
 /** Details of a `SessionClosed` failure. */
@@ -21,7 +26,11 @@ export interface SessionClosedDetails {
 export function createSessionCheck(): (ref: SessionRef) => Promise<void> {
   const reader = new SessionReader(() => Context.current().client, SESSION_TTL_MS);
   /** Refuses, for good, a call in a session that is closed, expired or gone: re-authorized at every attempt. */
-  return async ({ agentId, sessionId }) => {
+  return async ({ agentId, sessionId, readAt }) => {
+    // The API read it open just now (an auto action runs at once): as fresh as this worker's own read would be
+    // trusted. A read that seems to come from the future is a clock apart from ours: read again.
+    const age = readAt === undefined ? Infinity : Date.now() - readAt;
+    if (age >= 0 && age < SESSION_TTL_MS) return;
     const session = await reader.read(agentId, sessionId);
     if (session?.status === 'open') return;
     const status = session?.status ?? 'missing';
@@ -39,37 +48,52 @@ export function createSessionCheck(): (ref: SessionRef) => Promise<void> {
   };
 }
 
-/** How long a worker gathers executed actions before telling their sessions: one signal per session per flush. */
+/** How long a worker gathers the executed actions of a session near its budget before telling it. */
 export const SESSION_FLUSH_MS = 100;
+/** ...and of a session far from it (below half of it, counting what is gathered). */
+export const SESSION_LAZY_FLUSH_MS = 5_000;
 
 /**
- * Tells sessions of their executed actions in batches: one signal per session
- * per {@link SESSION_FLUSH_MS} instead of one per action, so an auto action
- * costs its session nothing on the way. Best effort: a worker that dies loses
- * at most one batch of budget bookkeeping (the first steps of sequences are
- * recorded by the API before they run, so sequence rules lose nothing).
+ * Tells sessions of their executed actions in batches, one signal per session
+ * per flush instead of one per action, so an auto action costs its session
+ * nothing on the way. A session seldom runs two actions at once, so batches
+ * must span seconds to hold more than one: a session below half of its budget
+ * (with what is gathered) hears within {@link SESSION_LAZY_FLUSH_MS}, one
+ * nearer within {@link SESSION_FLUSH_MS}, so the budget is exact where it
+ * decides. Best effort: a worker that dies loses one batch of bookkeeping (the
+ * first steps of sequences are recorded by the API before they run, so
+ * sequence rules lose nothing).
  */
 export class SessionLedger {
-  private readonly batches = new Map<string, { client: Client; outcomes: SessionOutcome[] }>();
+  private readonly batches = new Map<string, { client: Client; outcomes: SessionOutcome[]; due: number }>();
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
 
   /** Queues one executed action's outcome for its session. */
   add(client: Client, ref: SessionRef, outcome: SessionOutcome): void {
     const id = sessionWorkflowId(ref.agentId, ref.sessionId);
-    const batch = this.batches.get(id) ?? { client, outcomes: [] };
+    const now = Date.now();
+    const batch = this.batches.get(id) ?? { client, outcomes: [], due: now + SESSION_LAZY_FLUSH_MS };
     batch.outcomes.push(outcome);
+    const gathered = batch.outcomes.reduce((sum, o) => sum + o.score, 0);
+    // Unknown budgets (older workflow input) are treated as near.
+    const near = ref.riskBudget === undefined || (ref.spent ?? 0) + gathered >= ref.riskBudget / 2;
+    if (near) batch.due = Math.min(batch.due, now + SESSION_FLUSH_MS);
     this.batches.set(id, batch);
-    // Unreferenced: a pending batch never keeps a stopping worker's process alive.
-    this.timer ??= setTimeout(() => void this.flush(), SESSION_FLUSH_MS).unref();
+    this.schedule(batch.due);
   }
 
-  /** Sends every queued batch now. */
-  async flush(): Promise<void> {
+  /** Sends the batches that are due (every batch with `all`). */
+  async flush(all = true): Promise<void> {
+    const now = Date.now();
+    const due = [...this.batches].filter(([, b]) => all || b.due <= now);
+    for (const [id] of due) this.batches.delete(id);
     this.timer = undefined;
-    const batches = [...this.batches];
-    this.batches.clear();
+    this.timerAt = Infinity;
+    const next = Math.min(...[...this.batches.values()].map((b) => b.due));
+    if (Number.isFinite(next)) this.schedule(next);
     await Promise.all(
-      batches.map(async ([id, { client, outcomes }]) => {
+      due.map(async ([id, { client, outcomes }]) => {
         try {
           // Bounded: a connection closed under a flush must not retry for ever.
           await client.connection.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(id).signal(sessionOutcomesSignal, outcomes));
@@ -78,6 +102,14 @@ export class SessionLedger {
         }
       }),
     );
+  }
+
+  private schedule(at: number): void {
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    // Unreferenced: a pending batch never keeps a stopping worker's process alive.
+    this.timer = setTimeout(() => void this.flush(false), Math.max(0, at - Date.now())).unref();
   }
 }
 

@@ -18,6 +18,8 @@ export interface SessionFacts {
    * session for one (a grant given later does not cover this action; a person decides).
    */
   standing?: string[];
+  /** When the API read the session from its workflow (ms since the epoch): an executor running within a second trusts it was open. */
+  readAt?: number;
 }
 
 /** The facts about the tool an action uses, with the executor of the action's environment resolved. */

@@ -13,7 +13,7 @@ export const SESSION_TTL_MS = 1_000;
  * trusted for that long; anything else is read again.
  */
 export class SessionReader {
-  private readonly cache = new Map<string, { state: SessionState; until: number }>();
+  private readonly cache = new Map<string, { state: SessionState; until: number; readAt: number }>();
 
   constructor(
     private readonly client: () => Client,
@@ -21,10 +21,15 @@ export class SessionReader {
   ) {}
 
   async read(agentId: string, sessionId: string): Promise<SessionState | undefined> {
+    return (await this.readTimed(agentId, sessionId))?.state;
+  }
+
+  /** The session and when it was read from its workflow (ms since the epoch; a cached read keeps its first time). */
+  async readTimed(agentId: string, sessionId: string): Promise<{ state: SessionState; readAt: number } | undefined> {
     const id = sessionWorkflowId(agentId, sessionId);
     const cached = this.cache.get(id);
     const now = Date.now();
-    if (cached && cached.until > now && statusAt(cached.state, now) === 'open') return cached.state;
+    if (cached && cached.until > now && statusAt(cached.state, now) === 'open') return { state: cached.state, readAt: cached.readAt };
     let state: SessionState | undefined;
     try {
       const memo = (await this.client().workflow.getHandle(id).describe()).memo ?? {};
@@ -34,7 +39,7 @@ export class SessionReader {
     }
     if (!state) return undefined;
     state = { ...state, status: statusAt(state, now) };
-    if (this.ttlMs > 0) this.cache.set(id, { state, until: now + this.ttlMs });
-    return state;
+    if (this.ttlMs > 0) this.cache.set(id, { state, until: now + this.ttlMs, readAt: now });
+    return { state, readAt: now };
   }
 }

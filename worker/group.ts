@@ -21,15 +21,18 @@ export class WorkerGroup {
   private running = false;
   private stopping = false;
 
-  private constructor(private readonly options: WorkerOptions) {}
+  private constructor(
+    private readonly options: WorkerOptions,
+    private readonly afterStop: () => Promise<void>,
+  ) {}
 
   /**
    * Creates the workers. `options` is the main queue's; the side queues get
    * its connection, namespace, activities and shutdown settings. Every worker
    * shares the one activities object, so a tool's breaker state is per process.
    */
-  static async create(options: WorkerOptions, tools: Record<string, ToolConfig>): Promise<WorkerGroup> {
-    const group = new WorkerGroup(options);
+  static async create(options: WorkerOptions, tools: Record<string, ToolConfig>, afterStop: () => Promise<void> = async () => {}): Promise<WorkerGroup> {
+    const group = new WorkerGroup(options, afterStop);
     group.workers.push(await Worker.create(options), await Worker.create(group.side(slackTaskQueue(options.taskQueue))));
     await group.serveTools(tools);
     return group;
@@ -58,7 +61,10 @@ export class WorkerGroup {
     return changed;
   }
 
-  /** Runs every worker (and those added while running) until all have stopped; if one fails, the others are stopped and its error is thrown. */
+  /**
+   * Runs every worker (and those added while running) until all have stopped,
+   * then `afterStop`; if one fails, the others are stopped and its error is thrown.
+   */
   async run(): Promise<void> {
     this.running = true;
     this.runs.push(...this.workers.map((w) => w.run()));
@@ -72,6 +78,8 @@ export class WorkerGroup {
       this.shutdown();
       await Promise.allSettled(this.runs);
       throw err;
+    } finally {
+      await this.afterStop();
     }
   }
 

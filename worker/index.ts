@@ -3,6 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type WorkflowB
 import { fileURLToPath } from 'node:url';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { SessionLedger } from '../activities/session.js';
 import type { Env } from '../config/env.js';
 import { configSource, type ConfigInput, type LiveConfig } from '../config/live.js';
 import { createGrantSigner, signerOptions } from '../grants/sign.js';
@@ -52,16 +53,19 @@ export interface CreateWorkerOptions {
 
 /** Creates (does not run) the workers of Airlock's workflows and activities: the main queue, Slack's and each tool's. */
 export async function createWorker(options: CreateWorkerOptions): Promise<WorkerGroup> {
+  // Outcomes gathered for sessions are sent when the workers stop, not lost with the process.
+  const ledger = options.activities.ledger ?? new SessionLedger();
   return WorkerGroup.create(
     {
       connection: options.connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-      activities: createActivities(options.activities),
+      activities: createActivities({ ...options.activities, ledger }),
       ...(options.shutdownForceTimeMs === undefined ? {} : { shutdownForceTime: options.shutdownForceTimeMs }),
     },
     options.activities.tools?.() ?? {},
+    () => ledger.flush(),
   );
 }
 

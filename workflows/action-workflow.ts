@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, AgentFrozenDetails, BreakerOpenDetails, ExecutorFailureDetails, ExecutorPayload, SessionClosedDetails, TierRoseDetails } from '../activities/index.js';
+import type { Activities, AgentFrozenDetails, BreakerOpenDetails, ExecutorFailureDetails, ExecutorPayload, SessionClosedDetails, SessionRef, TierRoseDetails } from '../activities/index.js';
 import type { ActionState, ActionStatus, ActionVersion, Approval, Impact, Risk } from '../domain/action.js';
 import { applyDecision, countedApprovals, currentVersion, lapseApprovals, refuseDecision } from '../domain/approval-rules.js';
 import type { PermitKind } from '../domain/breaker-rules.js';
@@ -362,7 +362,7 @@ async function execute(
       timeoutMs: executor.timeout,
       maxRetryDelayMs: retry.maximumInterval,
       action: payloadOf(input, state, version, approvers),
-      ...(input.session ? { session: { agentId: input.agent.id, sessionId: input.session.sessionId } } : {}),
+      ...(input.session ? { session: sessionRefOf(input, input.session, state.risk.tier === 'auto') } : {}),
       ...(outcomeBatched.value ? { sessionOutcome: sessionOutcomeOf(input, state) } : {}),
       grant: { tier: state.risk.tier, approvers },
       reauthorize: {
@@ -477,6 +477,21 @@ async function coveredByStanding(input: ActionInput, store: ActionStore): Promis
   };
   store.setStatus('approved', { approvals: [...store.state.approvals, approval] });
   return true;
+}
+
+/**
+ * The executor's view of the session: whom to check and tell, and how near its
+ * budget the API saw it. An auto action, run straight after submission, also
+ * passes when the API read it open; one that waited for people is read again.
+ */
+function sessionRefOf(input: ActionInput, session: NonNullable<ActionInput['session']>, auto: boolean): SessionRef {
+  return {
+    agentId: input.agent.id,
+    sessionId: session.sessionId,
+    riskBudget: session.riskBudget,
+    spent: session.spent,
+    ...(auto && session.readAt !== undefined ? { readAt: session.readAt } : {}),
+  };
 }
 
 /** What the session records of an action, but for how and when it ended. */

@@ -123,17 +123,19 @@ export class ActionGateway {
    * goes through update-with-start.
    */
   async submit(agent: AgentConfig, request: ActionRequest, waitMs: number): Promise<ActionState> {
-    const prepare = (session?: SessionState) =>
-      this.preparer.prepare(agent, request, (id) => this.uiLink(id), workflowIdOf, session && this.sessions.facts(session));
-    const known = await this.sessions.read(agent.id, request.sessionId);
-    let input = prepare(known);
+    const prepare = (session?: SessionState, readAt?: number) =>
+      this.preparer.prepare(agent, request, (id) => this.uiLink(id), workflowIdOf, session && this.sessions.facts(session, readAt));
+    const read = await this.sessions.readForAction(agent.id, request.sessionId);
+    const known = read?.state;
+    let input = prepare(known, read?.readAt);
     if (request.idempotencyKey !== undefined) {
       // A retry is answered with what it first got, whatever became of the session since.
       const existing = await this.resubmission(input, waitMs);
       if (existing) return existing;
     }
     const session = await this.sessions.forAction(agent, request.sessionId, known);
-    if (session.opened) input = prepare(session.state);
+    // Just opened by this action: open as of now.
+    if (session.opened) input = prepare(session.state, Date.now());
     const touch = {
       tool: request.tool,
       operation: input.request.operation,

@@ -35,6 +35,7 @@ export class SessionGateway {
     /** Read at every call: a reloaded configuration applies to the next request. */
     config: ConfigInput,
   ) {
+    // Every read is fresh: a cache here measured no faster (the executor then read what the API no longer did).
     this.reader = new SessionReader(() => client);
     this.source = configSource(config);
   }
@@ -46,6 +47,11 @@ export class SessionGateway {
   /** The session as it is now (from its workflow's memo), or undefined. */
   read(agentId: string, sessionId: string): Promise<SessionState | undefined> {
     return this.reader.read(agentId, sessionId);
+  }
+
+  /** The session for a submission, with when it was read (an auto action's executor trusts that read for a second). */
+  readForAction(agentId: string, sessionId: string): Promise<{ state: SessionState; readAt: number } | undefined> {
+    return this.reader.readTimed(agentId, sessionId);
   }
 
   /** The session; 404 when there is none. */
@@ -126,9 +132,10 @@ export class SessionGateway {
     return { state, opened };
   }
 
-  /** What scoring needs of a session. */
-  facts(state: SessionState): SessionFacts {
+  /** What scoring needs of a session (and, with `readAt`, when it was read open). */
+  facts(state: SessionState, readAt?: number): SessionFacts {
     return {
+      ...(readAt === undefined ? {} : { readAt }),
       sessionId: state.sessionId,
       riskBudget: state.riskBudget,
       spent: state.spent,

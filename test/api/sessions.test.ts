@@ -5,6 +5,7 @@ import type { ActionState } from '../../domain/action.js';
 import type { SessionState } from '../../domain/session.js';
 import { isolatedAgent, KEYS, REQUESTS } from '../helpers/config.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
+import { sessionWorkflowId } from '../../workflows/messages.js';
 
 describe('sessions', () => {
   let stack: Stack;
@@ -154,6 +155,17 @@ describe('sessions', () => {
     const mail = await submit(mailTo(sessionId));
     assert.equal(mail.body.risk.tier, 'critical', 'scored with the read on record, though it has not finished');
     assert.equal((await stack.waitFor(read.body.id, ['succeeded'])).status, 'succeeded');
+  });
+
+  it('the executed actions of a session far from its budget reach it in one batch, not one signal each', async () => {
+    const sessionId = fresh('batched');
+    await declare({ sessionId, intent: 'many small reads', riskBudget: 10_000 });
+    for (let i = 1; i <= 3; i++) assert.equal((await submit(REQUESTS.devRead({ sessionId }))).body.status, 'succeeded');
+    const state = await settledIn(sessionId, 3);
+    assert.equal(state.spent, 15);
+    const history = await stack.client.workflow.getHandle(sessionWorkflowId(agent.id, sessionId)).fetchHistory();
+    const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'actionsExecuted');
+    assert.equal(signals.length, 1, 'three reads, one signal');
   });
 
   it('a closed session refuses new actions with 409 session_closed, and cancels an approved one before it executes', async () => {
