@@ -19,6 +19,8 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', imp
 
 let runtimeInstalled = false;
 
+const NO_WORKFLOWS_WARNING = 'No workflows registered, not polling for workflow tasks';
+
 /** Sends the Temporal SDK's own logs through our pino logger (once per process). */
 export function installTemporalLogging(logger: Logger): void {
   if (runtimeInstalled) return;
@@ -28,6 +30,8 @@ export function installTemporalLogging(logger: Logger): void {
   const level = logger.level === 'trace' ? 'TRACE' : logger.level === 'debug' ? 'DEBUG' : 'WARN';
   Runtime.install({
     logger: new DefaultLogger(level, (entry: LogEntry) => {
+      // Every tool's and Slack's worker runs activities only, by design; the SDK warns about each at start.
+      if (entry.message === NO_WORKFLOWS_WARNING) return;
       const method = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
       temporalLog[method](entry.meta ?? {}, entry.message);
     }),

@@ -386,7 +386,7 @@ async function execute(
     // slot and using no attempt, then runs the attempts left within what is left of the deadline.
     if (cause instanceof ApplicationFailure && cause.type === 'BreakerOpen' && cause.nonRetryable) {
       const used = (cause.details?.[0] as BreakerOpenDetails | undefined)?.attemptsUsed ?? attemptsBefore;
-      const permit = await waitForBreaker(input.request.tool, store, permits, executor.deadline - (Date.now() - started));
+      const permit = await waitForBreaker(input.request.tool, store, permits, executor.deadline - (Date.now() - started), used);
       if (permit) return execute(input, store, outcomeBatched, permits, { started, attemptsBefore: used, permit });
       await reportFailure(input, state.id);
       store.setStatus('failed', {
@@ -422,8 +422,9 @@ async function execute(
  * Returns the permit, or undefined when the deadline came first; the breaker
  * is then told this execution no longer waits.
  */
-async function waitForBreaker(tool: string, store: ActionStore, permits: BreakerPermits, leftMs: number): Promise<PermitKind | undefined> {
-  store.patch({ waitingFor: 'breaker' });
+async function waitForBreaker(tool: string, store: ActionStore, permits: BreakerPermits, leftMs: number, attemptsUsed: number): Promise<PermitKind | undefined> {
+  // The attempts made so far show while it waits (they count against maxAttempts; the wait does not).
+  store.patch({ waitingFor: 'breaker', attempts: attemptsUsed });
   const permitted = leftMs > 0 && (await condition(() => permits.next !== undefined, leftMs));
   store.patch({ waitingFor: undefined });
   if (!permitted) {

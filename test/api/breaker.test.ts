@@ -139,7 +139,11 @@ describe('circuit breaker', () => {
     cleanups.push(() => stack.close());
     const started = Date.now();
     const { body } = await stack.call<ActionState>('POST', '/v1/actions?wait=0', { key: KEYS.billingAgent, body: tool.request('stuck') });
-    await eventually(async () => ((await stack.call<ActionState>('GET', `/v1/actions/${body.id}`, { key: KEYS.alice })).body.waitingFor === 'breaker' ? true : undefined), 5_000, 'the wait');
+    const waiting = await eventually(async () => {
+      const state = (await stack.call<ActionState>('GET', `/v1/actions/${body.id}`, { key: KEYS.alice })).body;
+      return state.waitingFor === 'breaker' ? state : undefined;
+    }, 5_000, 'the wait');
+    assert.equal(waiting.attempts, 1, 'the attempt made before the breaker opened shows while it waits');
     const done = await stack.waitFor(body.id, ['failed', 'succeeded'], 15_000);
     assert.equal(done.status, 'failed');
     assert.equal(done.error?.code, 'ExecutorDeadline');
