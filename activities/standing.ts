@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { cancelRunningActions } from '../lib/cancel-actions.js';
 import { StandingReader } from '../lib/standing-reader.js';
 import type { RecentFailure } from '../domain/standing.js';
-import { AGENT_WORKFLOW_TYPE, agentWorkflowId, cancelUpdate, failureSignal, runningActionsQuery } from '../workflows/messages.js';
+import { AGENT_WORKFLOW_TYPE, agentWorkflowId, failureSignal, runningActionsQuery } from '../workflows/messages.js';
 
 /** Input of `cancelPendingActions`. */
 export interface CancelPendingInput {
@@ -49,19 +49,8 @@ export function createStandingActivities() {
     },
 
     async cancelPendingActions({ agentId, by, reason }: CancelPendingInput): Promise<{ cancelled: number }> {
-      const client = Context.current().client;
       const query = runningActionsQuery(agentId, ['assessing', 'awaiting_approval']);
-      let cancelled = 0;
-      for await (const wf of client.workflow.list({ query })) {
-        try {
-          await client.workflow.getHandle(wf.workflowId).executeUpdate(cancelUpdate, { args: [{ by, reason: `agent frozen: ${reason}` }] });
-          cancelled++;
-        } catch (err) {
-          // Already executing or over: the executor's own check stops whatever has not run yet.
-          if (!(err instanceof WorkflowUpdateFailedError) && !(err instanceof WorkflowNotFoundError)) throw err;
-        }
-      }
-      return { cancelled };
+      return { cancelled: await cancelRunningActions(Context.current().client, query, by, `agent frozen: ${reason}`) };
     },
   };
 }

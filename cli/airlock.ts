@@ -22,7 +22,7 @@ commands:
   unfreeze <agent>                                    let it act again
   tool <name>                                         a tool's circuit breaker (open or not, since when, next probe, waiting) and bounds
   session <agent> <session>                           a session: budget spent, recent actions, standing approvals
-  close-session <agent> <session>                     close it: its later actions are refused, approved ones cancelled
+  close-session <agent> <session>                     close it: its pending actions cancelled, later ones refused
   reload                                              reload the API's configuration file (an invalid one changes nothing)
 
 options:

@@ -86,8 +86,9 @@ export const standingQuery = defineQuery<AgentStanding>('standing');
  * pending count, the kill switch's sweep). Agent ids and statuses are checked
  * by their schemas, so they are safe inside the quotes.
  */
-export function runningActionsQuery(agentId: string, statuses: readonly ActionStatus[]): string {
-  return `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
+export function runningActionsQuery(agentId: string, statuses: readonly ActionStatus[], sessionId?: string): string {
+  const session = sessionId === undefined ? '' : ` AND ${searchAttributes.session.name} = '${sessionId.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  return `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})${session}`;
 }
 
 /** Name of the session workflow type: one per agent session, judging the sequence. */
@@ -164,6 +165,8 @@ export const searchAttributes = {
   status: defineSearchAttributeKey('AirlockStatus', SearchAttributeType.KEYWORD),
   /** SHA-256 of the agent's parameters (version 1): finds the same call failing again and again. */
   paramsHash: defineSearchAttributeKey('AirlockParamsHash', SearchAttributeType.KEYWORD),
+  /** The action's session id (with `AirlockAgent`): closing the session finds its pending actions. */
+  session: defineSearchAttributeKey('AirlockSession', SearchAttributeType.KEYWORD),
   /** On a tool's breaker workflow (with `AirlockTool`): closed, open or half_open. */
   breakerState: defineSearchAttributeKey('AirlockBreakerState', SearchAttributeType.KEYWORD),
 } as const;

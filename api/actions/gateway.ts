@@ -162,6 +162,7 @@ export class ActionGateway {
         { key: searchAttributes.environment, value: request.environment },
         { key: searchAttributes.status, value: 'assessing' },
         { key: searchAttributes.paramsHash, value: input.paramsSha256 },
+        { key: searchAttributes.session, value: request.sessionId },
       ],
       staticSummary: `${request.tool} by ${agent.id} in ${request.environment} — ${
         input.tool.executor.previewUrl ? 'awaiting preview' : `${risk.tier}, ${risk.score}`

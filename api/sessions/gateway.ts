@@ -4,12 +4,14 @@ import { isWithin } from '../../domain/glob.js';
 import type { SessionFacts } from '../../domain/input.js';
 import type { SessionBody, SessionState, StandingGrant } from '../../domain/session.js';
 import { configSource, type ConfigInput, type ConfigSource } from '../../config/live.js';
+import { cancelRunningActions } from '../../lib/cancel-actions.js';
 import { SessionReader } from '../../lib/session-reader.js';
 import type { sessionWorkflow } from '../../workflows/session-workflow.js';
 import {
   closeSessionUpdate,
   grantStandingSignal,
   pendingTouchUpdate,
+  runningActionsQuery,
   SESSION_MEMO,
   SESSION_WORKFLOW_TYPE,
   sessionWorkflowId,
@@ -146,18 +148,27 @@ export class SessionGateway {
     };
   }
 
-  /** Closes a session; closing one already closed or expired answers with it as it is. */
+  /**
+   * Closes a session and cancels its actions still awaiting approval (or their
+   * preview), so no card asks for a decision that can no longer run. Closing
+   * one already closed or expired answers with it as it is, and sweeps again.
+   */
   async close(agentId: string, sessionId: string, by: string): Promise<SessionState> {
+    let state: SessionState;
     try {
-      return await answeredWithin(this.client, `closing session ${sessionId}`, () =>
+      state = await answeredWithin(this.client, `closing session ${sessionId}`, () =>
         this.client.workflow.getHandle<typeof sessionWorkflow>(sessionWorkflowId(agentId, sessionId)).executeUpdate(closeSessionUpdate, { args: [{ by }] }),
         this.config.file.limits.workerAnswer,
       );
     } catch (err) {
       // A finished session workflow takes no updates: its memo still says how it ended.
       if (!(err instanceof WorkflowNotFoundError) && !(err instanceof WorkflowUpdateFailedError)) throw err;
-      return this.get(agentId, sessionId);
+      state = await this.get(agentId, sessionId);
     }
+    // Found through visibility (a second or so behind): one submitted in that second is cancelled by its executor instead.
+    const query = runningActionsQuery(agentId, ['assessing', 'awaiting_approval'], sessionId);
+    await cancelRunningActions(this.client, query, by, `session ${sessionId} was closed`);
+    return state;
   }
 
   /**

@@ -39,6 +39,7 @@ describe('Temporal CLI resolution', () => {
       'AirlockRiskScore=Int',
       'AirlockStatus=Keyword',
       'AirlockParamsHash=Keyword',
+      'AirlockSession=Keyword',
       'AirlockBreakerState=Keyword',
     ]);
   });
@@ -69,7 +70,7 @@ describe('npm run temporal:setup', () => {
         first = setup();
       }
       assert.equal(first.status, 0, first.stderr);
-      assert.match(first.stdout, /registered AirlockAgent, AirlockTool, AirlockEnvironment, AirlockTier, AirlockRiskScore, AirlockStatus, AirlockParamsHash, AirlockBreakerState/);
+      assert.match(first.stdout, /registered AirlockAgent, AirlockTool, AirlockEnvironment, AirlockTier, AirlockRiskScore, AirlockStatus, AirlockParamsHash, AirlockSession, AirlockBreakerState/);
       const listed = await connection.operatorService.listSearchAttributes({ namespace });
       assert.ok(Object.keys(listed.customAttributes ?? {}).includes('AirlockRiskScore'));
       const second = setup();
