@@ -7,6 +7,7 @@ import type { ResolvedPolicy } from '../domain/policy.js';
 import { higherTier } from '../domain/tiers.js';
 import type { GrantSigner } from '../grants/sign.js';
 import type { BreakerPass, ToolBreakers } from './breakers.js';
+import type { SlotMode, ToolSlots } from './tool-slots.js';
 import type { SessionOutcome } from '../domain/session-rules.js';
 import type { SessionLedger, SessionRef } from './session.js';
 import { callTool, isRetryableStatus, ToolUnreachable, type ToolAnswer } from './tool-call.js';
@@ -45,6 +46,8 @@ export interface ExecuteHttpToolInput {
   attemptsBefore?: number;
   /** Set by workflows that wait out an open breaker; without it an open breaker fails the attempt, to be retried. */
   breaker?: BreakerPass;
+  /** How it takes one of its tool's slots (since executions start on the main queue); without it, none is taken. */
+  slot?: SlotMode;
 }
 
 /** A successful execution. */
@@ -114,6 +117,8 @@ export function createHttpExecutor(
   ledger?: SessionLedger,
   /** The tools' circuit breakers, by this worker's configuration; without them nothing is gated. */
   breakers?: ToolBreakers,
+  /** Each tool's executions in flight on this worker; without them nothing is bounded here. */
+  slots?: ToolSlots,
 ) {
   /**
    * Calls a tool's HTTP executor once per attempt, with a grant signed for that
@@ -124,8 +129,15 @@ export function createHttpExecutor(
    * workflow waits for the breaker (see `activities/breakers.ts`).
    */
   return async function executeHttpTool(input: ExecuteHttpToolInput): Promise<ExecuteHttpToolOutput> {
-    const gate = breakers?.gateFor(input.action.tool, input);
-    return gate ? gate.guard(() => attemptCall(input, gate.admit)) : attemptCall(input);
+    // A slot first: an execution refused one has called nothing, and its breaker hears nothing of it.
+    const attemptsUsed = (input.attemptsBefore ?? 0) + Context.current().info.attempt - 1;
+    const release = input.slot && slots ? await slots.enter(input.action.tool, input.slot, attemptsUsed) : () => {};
+    try {
+      const gate = breakers?.gateFor(input.action.tool, input);
+      return await (gate ? gate.guard(() => attemptCall(input, gate.admit)) : attemptCall(input));
+    } finally {
+      release();
+    }
   };
 
   async function attemptCall(input: ExecuteHttpToolInput, admit: () => Promise<void> = async () => {}): Promise<ExecuteHttpToolOutput> {

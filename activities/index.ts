@@ -1,11 +1,12 @@
 /** Every piece of I/O the workflows do, built by {@link createActivities}. */
 import type { WebClient } from '@slack/web-api';
 import { breakerSettingsOf } from '../domain/breaker.js';
-import type { ToolConfig } from '../domain/config.js';
+import { maxConcurrentOf, type ToolConfig } from '../domain/config.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
 import type { GrantSigner } from '../grants/sign.js';
 import { createAssessActivity } from './assess.js';
 import { ToolBreakers } from './breakers.js';
+import { ToolSlots } from './tool-slots.js';
 import { createHttpExecutor } from './http-executor.js';
 import { createHttpPreview } from './http-preview.js';
 import { createSessionActivities, createSessionCheck, SessionLedger } from './session.js';
@@ -31,7 +32,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), deps.ledger ?? new SessionLedger(), breakersFor(deps.tools)),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), deps.ledger ?? new SessionLedger(), breakersFor(deps.tools), slotsFor(deps.tools)),
     ...createStandingActivities(),
     ...createSessionActivities(deps.slack),
     ...createSlackActivities(deps.slack),
@@ -39,6 +40,14 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+function slotsFor(tools: (() => Record<string, ToolConfig>) | undefined): ToolSlots | undefined {
+  if (!tools) return undefined;
+  return new ToolSlots((name) => {
+    const tool = tools()[name];
+    return tool ? maxConcurrentOf(tool) : undefined;
+  });
+}
 
 function breakersFor(tools: (() => Record<string, ToolConfig>) | undefined): ToolBreakers | undefined {
   if (!tools) return undefined;
@@ -53,4 +62,5 @@ export type { CardTarget } from './slack.js';
 export type { AssessActionInput, AssessActionOutput } from './assess.js';
 export type { AgentFrozenDetails, CancelPendingInput } from './standing.js';
 export type { BreakerOpenDetails, BreakerPass } from './breakers.js';
+export type { ToolBusyDetails } from './tool-slots.js';
 export type { ClaimStandingInput, SessionClosedDetails, SessionRef } from './session.js';

@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, AgentFrozenDetails, BreakerOpenDetails, ExecutorFailureDetails, ExecutorPayload, SessionClosedDetails, SessionRef, TierRoseDetails } from '../activities/index.js';
+import type { Activities, AgentFrozenDetails, BreakerOpenDetails, ExecutorFailureDetails, ExecutorPayload, SessionClosedDetails, SessionRef, TierRoseDetails, ToolBusyDetails } from '../activities/index.js';
 import type { ActionState, ActionStatus, ActionVersion, Approval, Impact, Risk } from '../domain/action.js';
 import { applyDecision, countedApprovals, currentVersion, lapseApprovals, refuseDecision } from '../domain/approval-rules.js';
 import type { PermitKind } from '../domain/breaker-rules.js';
@@ -311,11 +311,13 @@ interface BreakerPermits {
   next?: PermitKind;
 }
 
-/** Where an execution that waited for its tool's breaker picks up again. */
+/** Where an execution picks up again after waiting for its tool's breaker, or after the tool's slots were all taken. */
 interface Resumed {
   started: number;
   attemptsBefore: number;
-  permit: PermitKind;
+  permit?: PermitKind;
+  /** On the tool's own task queue (its slots on the main queue were all taken). */
+  toolQueue?: boolean;
 }
 
 /** One execution: the outcome is in the state, or the risk that sends the action back for approvals. */
@@ -331,15 +333,18 @@ async function execute(
   // each action a round of workflow tasks; actions that executed before it reported from the workflow.
   if (!resumed && input.session && patched('airlock-session-outcome-batched')) outcomeBatched.value = true;
   const { retry, executor } = input.tool;
-  // Since breakers, the executor runs on its tool's own task queue and may wait for the breaker. Older actions
-  // run theirs on the main queue, as they did (every worker still takes executor tasks there).
-  const ownQueue = patched('airlock-tool-queues');
+  // Since overflow, the executor starts on the main queue (Temporal hands it to this worker without a poll) and
+  // moves to its tool's own queue only when the tool's slots there are all taken. Actions from the first release
+  // with breakers run it on the tool's queue; older ones on the main queue, as they did.
+  const overflow = patched('airlock-tool-overflow');
+  const ownQueue = overflow ? resumed?.toolQueue === true : patched('airlock-tool-queues');
   const started = resumed?.started ?? Date.now();
   const attemptsBefore = resumed?.attemptsBefore ?? 0;
   const { executeHttpTool } = proxyActivities<Activities>({
     // The executor call aborts itself at `executor.timeout`; the margin only
-    // covers a worker that died mid-call, which then counts as one attempt.
-    startToCloseTimeout: executor.timeout + 5_000,
+    // covers a worker that died mid-call, which then counts as one attempt. On
+    // the tool's queue an execution may first wait for one call of the tool to end.
+    startToCloseTimeout: (overflow && ownQueue ? 2 * executor.timeout : executor.timeout) + 5_000,
     // The whole execution, retries, Retry-After waits and waits for the breaker included.
     scheduleToCloseTimeout: Math.max(1, executor.deadline - (Date.now() - started)),
     retry: {
@@ -376,12 +381,20 @@ async function execute(
         ...(state.risk.preview ? { preview: state.risk.preview } : {}),
         tier: state.risk.tier,
       },
-      ...(ownQueue ? { attemptsBefore, breaker: { taskQueue: workflowInfo().taskQueue, ...(resumed ? { permit: resumed.permit } : {}) } } : {}),
+      ...(overflow || ownQueue
+        ? { attemptsBefore, breaker: { taskQueue: workflowInfo().taskQueue, ...(resumed?.permit ? { permit: resumed.permit } : {}) } }
+        : {}),
+      ...(overflow ? { slot: ownQueue ? ('wait' as const) : ('refuse' as const) } : {}),
     });
     store.setStatus('succeeded', { result: outcome.result, attempts: outcome.attempt });
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     const cause = err.cause;
+    // The tool's slots on this worker are all taken: nothing was called; the execution queues on the tool's own queue.
+    if (cause instanceof ApplicationFailure && cause.type === 'ToolBusy') {
+      const used = (cause.details?.[0] as ToolBusyDetails | undefined)?.attemptsUsed ?? attemptsBefore;
+      return execute(input, store, outcomeBatched, permits, { started, attemptsBefore: used, ...(resumed?.permit ? { permit: resumed.permit } : {}), toolQueue: true });
+    }
     // The tool's breaker is open: nothing was called; the execution waits its turn, holding no worker
     // slot and using no attempt, then runs the attempts left within what is left of the deadline.
     if (cause instanceof ApplicationFailure && cause.type === 'BreakerOpen' && cause.nonRetryable) {

@@ -35,6 +35,8 @@ export const REQUIRED_PATHS = [
   'breaker-waited',
   'breaker',
   'slack-queue-approved',
+  'executed-main-queue',
+  'tool-overflow',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -175,7 +177,9 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     await stack.call('DELETE', `/v1/sessions/${sessionId}`, { key: KEYS.billingAgent });
     // Past the second for which a worker trusts a session it read as open.
     await new Promise((r) => setTimeout(r, 1_500));
-    await decide(stack, closing.id, KEYS.bob, { decision: 'approve', version: 1 });
+    // Since closing a session cancels its pending actions, this one is usually cancelled by the close itself
+    // (the history kept was recorded before that: approved, then cancelled by the executor's check).
+    await stack.call('POST', `/v1/actions/${closing.id}/decision`, { key: KEYS.bob, body: { decision: 'approve', version: 1 } });
     ids.set('session-closed-cancelled', { stack, id: closing.id });
 
     // Since breakers: Slack calls on their own queue; an execution that waited for its tool's open
@@ -185,9 +189,28 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     ids.set('slack-queue-approved', { stack, id: carded.id });
     const flakyTarget = await startCountingTarget();
     const flaky = isolatedTool('rec-flaky', { breaker: { failures: 1, cooldown: '1s' } });
+    // Since overflow: executions start on the main queue; one past the tool's maxConcurrent moves to the tool's queue.
+    const narrow = isolatedTool('rec-narrow', { maxConcurrent: 1 });
     let flakyDown = true;
     flakyTarget.respond(flaky.name, () => (flakyDown ? { status: 503 } : { status: 200, body: { ok: true } }));
-    const breaking = await startStack({ target: flakyTarget, edit: (file) => flaky.addTo(file, flakyTarget.url) });
+    flakyTarget.respond(narrow.name, () => ({ status: 200, body: { ok: true }, delayMs: 1_000 }));
+    const breaking = await startStack({
+      target: flakyTarget,
+      edit: (file) => {
+        flaky.addTo(file, flakyTarget.url);
+        narrow.addTo(file, flakyTarget.url);
+      },
+    });
+    const [first, second] = await Promise.all(
+      [1, 2].map(async () => (await breaking.call<ActionState>('POST', '/v1/actions?wait=0', { key: KEYS.billingAgent, body: narrow.request(`rec-narrow-${randomUUID().slice(0, 8)}`) })).body),
+    );
+    await breaking.client.workflow.getHandle(workflowIdOf(first!.id)).result();
+    await breaking.client.workflow.getHandle(workflowIdOf(second!.id)).result();
+    const overflowed = async (id: string) =>
+      ((await breaking.client.workflow.getHandle(workflowIdOf(id)).fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'executeHttpTool').length > 1;
+    const [spilled, direct] = (await overflowed(first!.id)) ? [first!, second!] : [second!, first!];
+    ids.set('executed-main-queue', { stack: breaking, id: direct.id });
+    ids.set('tool-overflow', { stack: breaking, id: spilled.id });
     extra.push(breaking);
     // While the tool stays down: waits, probes that fail, and the attempts run out (never more than maxAttempts).
     const exhausted = await submit(breaking, flaky.request(`rec-breaker-${randomUUID().slice(0, 8)}`));
