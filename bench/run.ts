@@ -7,7 +7,10 @@
  * It starts its own stack: an in-memory dev server, `dist/service/start.js`
  * (API, worker), a baseline worker and the tool both sides call
  * (`bench/target.ts`), each its own process.
- * BENCH_SECONDS sets the length of each measurement (default 10), BENCH_C the
+ * Both sides run the same closed loop (one request in flight per connection),
+ * and every leg drains what it started before it is counted.
+ * BENCH_SECONDS sets the length of each measurement (default 10; at least 25
+ * from concurrency 50), BENCH_C the
  * concurrencies (default 1,50), BENCH_TOPOLOGY=split runs Airlock as an API
  * process and a worker process instead of `npm start`'s one, BENCH_SESSIONS=fresh opens a new
  * session for every request instead of one session per connection.
@@ -16,7 +19,6 @@
  * 30 s) in flight.
  */
 import { Client, Connection } from '@temporalio/client';
-import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,9 @@ import type { BaselineCall, baselineWorkflow } from './baseline-workflow.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+/** Legs at concurrency 50 and above last at least this long: shorter ones end before the load settles. */
+const MIN_SECONDS_AT_50 = 25;
+const legSeconds = (c: number) => (c >= 50 ? Math.max(seconds, MIN_SECONDS_AT_50) : seconds);
 const concurrencies = (process.env.BENCH_C ?? '1,50').split(',').map(Number);
 // `single`: `npm start`'s one process (API and worker together); `split`: an API
 // process and a worker process, the topology of the bare side (client apart from worker).
@@ -90,32 +95,43 @@ function baselineCall(toolUrl: string): BaselineCall {
   return { url: toolUrl, timeoutMs: 5_000, action };
 }
 
-/** Bare Temporal: `concurrency` loops each starting and awaiting the baseline workflow. */
-async function measureBaseline(client: Client, taskQueue: string, toolUrl: string, concurrency: number, durationS: number): Promise<Measured> {
+/**
+ * `concurrency` loops, each sending one request and awaiting it, until
+ * `durationS` is over. A leg drains: the requests in flight at the end are
+ * awaited and counted, and throughput is successes over the whole leg, start
+ * to the last answer. Both sides are measured by this one function.
+ */
+async function closedLoop(concurrency: number, durationS: number, once: () => Promise<boolean>): Promise<Measured> {
   const latencies: number[] = [];
   let errors = 0;
-  const end = Date.now() + durationS * 1000;
   const started = Date.now();
+  const end = started + durationS * 1000;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < end) {
         const t0 = performance.now();
+        let ok = false;
         try {
-          await client.workflow.execute<typeof baselineWorkflow>('baselineWorkflow', {
-            taskQueue,
-            workflowId: `baseline-${randomUUID()}`,
-            args: [baselineCall(toolUrl)],
-          });
-          latencies.push(performance.now() - t0);
+          ok = await once();
         } catch {
-          errors++;
+          ok = false;
         }
+        if (ok) latencies.push(performance.now() - t0);
+        else errors++;
       }
     }),
   );
   const elapsed = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), throughput: latencies.length / elapsed, completed: latencies.length, errors };
+}
+
+/** Bare Temporal: each loop starts the baseline workflow and awaits its result. */
+function measureBaseline(client: Client, taskQueue: string, toolUrl: string, concurrency: number, durationS: number): Promise<Measured> {
+  return closedLoop(concurrency, durationS, async () => {
+    await client.workflow.execute<typeof baselineWorkflow>('baselineWorkflow', { taskQueue, workflowId: `baseline-${randomUUID()}`, args: [baselineCall(toolUrl)] });
+    return true;
+  });
 }
 
 /**
@@ -141,7 +157,6 @@ async function sessionPicker(apiUrl: string, concurrency: number): Promise<() =>
   return () => ids[next++ % ids.length]!;
 }
 
-/** Airlock: autocannon POSTing auto-tier actions with ?wait=30, so each answer is the terminal state. */
 /** An auto-tier read of one contact with `tool`. */
 function readBody(tool: string, sessionId: string): string {
   return JSON.stringify({
@@ -156,35 +171,17 @@ function readBody(tool: string, sessionId: string): string {
   });
 }
 
+/** Airlock: each loop POSTs an auto-tier action with ?wait=30, so each answer is its terminal state. */
 async function measureAirlock(apiUrl: string, concurrency: number, durationS: number): Promise<Measured> {
-  let succeeded = 0;
-  let other = 0;
   const session = await sessionPicker(apiUrl, concurrency);
-  const body = (sessionId: string) => readBody('crm.contacts.read', sessionId);
-  const result = await autocannon({
-    url: `${apiUrl}/v1/actions?wait=30`,
-    connections: concurrency,
-    duration: durationS,
-    timeout: 60,
-    requests: [
-      {
-        method: 'POST',
-        headers: { authorization: 'Bearer demo-agent-key', 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, body: body(session()) }),
-        onResponse: (status, text) => {
-          if (status === 202 && (JSON.parse(text) as { status: string }).status === 'succeeded') succeeded++;
-          else other++;
-        },
-      },
-    ],
+  return closedLoop(concurrency, durationS, async () => {
+    const res = await fetch(`${apiUrl}/v1/actions?wait=30`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer demo-agent-key', 'content-type': 'application/json' },
+      body: readBody('crm.contacts.read', session()),
+    });
+    return res.status === 202 && ((await res.json()) as { status: string }).status === 'succeeded';
   });
-  return {
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    throughput: succeeded / durationS,
-    completed: succeeded,
-    errors: other + result.errors + result.timeouts,
-  };
 }
 
 /** Matched by the agent's `crm.**`; the bench target answers a tool named `*.slow` after SLOW_MS. */
@@ -284,11 +281,12 @@ try {
   for (const c of concurrencies) {
     // A-B-B-A, each side's two runs averaged, so neither side always runs on the
     // warmer (or fuller) server.
-    console.error(`bench: concurrency ${c}, 2 × ${seconds}s per side`);
-    const b1 = await measureBaseline(client, 'bench-baseline', toolUrl, c, seconds);
-    const a1 = await measureAirlock(apiUrl, c, seconds);
-    const a2 = await measureAirlock(apiUrl, c, seconds);
-    const b2 = await measureBaseline(client, 'bench-baseline', toolUrl, c, seconds);
+    const leg = legSeconds(c);
+    console.error(`bench: concurrency ${c}, 2 × ${leg}s per side`);
+    const b1 = await measureBaseline(client, 'bench-baseline', toolUrl, c, leg);
+    const a1 = await measureAirlock(apiUrl, c, leg);
+    const a2 = await measureAirlock(apiUrl, c, leg);
+    const b2 = await measureBaseline(client, 'bench-baseline', toolUrl, c, leg);
     rows.push({ concurrency: c, baseline: mean(b1, b2), airlock: mean(a1, a2) });
   }
   await connection.close();
@@ -307,7 +305,7 @@ try {
   }
 
   console.log(
-    `\nAirlock auto path (${topology === 'single' ? 'one process: API and worker' : 'API and worker processes'}; sessions: ${sessionsMode}) vs bare Temporal — 2 runs of ${seconds}s per cell (A-B-B-A), ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    `\nAirlock auto path (${topology === 'single' ? 'one process: API and worker' : 'API and worker processes'}; sessions: ${sessionsMode}) vs bare Temporal — 2 runs of ${seconds}s per cell (at least ${MIN_SECONDS_AT_50}s from concurrency 50), A-B-B-A, each run drained, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
   console.log('submit→terminal latency in ms (mean of the runs’ percentiles); throughput in completed actions per second\n');
   console.log('| concurrency | what | p50 ms | p99 ms | throughput/s | completed | errors |');
