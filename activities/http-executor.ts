@@ -130,8 +130,9 @@ export function createHttpExecutor(
    */
   return async function executeHttpTool(input: ExecuteHttpToolInput): Promise<ExecuteHttpToolOutput> {
     // A slot first: an execution refused one has called nothing, and its breaker hears nothing of it.
-    const attemptsUsed = (input.attemptsBefore ?? 0) + Context.current().info.attempt - 1;
-    const release = input.slot && slots ? await slots.enter(input.action.tool, input.slot, attemptsUsed) : () => {};
+    const context = Context.current();
+    const attemptsUsed = (input.attemptsBefore ?? 0) + context.info.attempt - 1;
+    const release = input.slot && slots ? await slots.enter(input.action.tool, input.slot, attemptsUsed, context.cancelled) : () => {};
     try {
       const gate = breakers?.gateFor(input.action.tool, input);
       return await (gate ? gate.guard(() => attemptCall(input, gate.admit)) : attemptCall(input));

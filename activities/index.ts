@@ -30,9 +30,11 @@ export interface ActivityDeps {
 
 /** Builds the activities a worker registers. */
 export function createActivities(deps: ActivityDeps) {
+  const breakerSettings = perTool(deps.tools, breakerSettingsOf);
+  const maxConcurrent = perTool(deps.tools, maxConcurrentOf);
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), deps.ledger ?? new SessionLedger(), breakersFor(deps.tools), slotsFor(deps.tools)),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), deps.ledger ?? new SessionLedger(), breakerSettings && new ToolBreakers(breakerSettings), maxConcurrent && new ToolSlots(maxConcurrent)),
     ...createStandingActivities(),
     ...createSessionActivities(deps.slack),
     ...createSlackActivities(deps.slack),
@@ -41,20 +43,13 @@ export function createActivities(deps: ActivityDeps) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-function slotsFor(tools: (() => Record<string, ToolConfig>) | undefined): ToolSlots | undefined {
+/** Something per tool, by the tools in force at each call; nothing without tools. */
+function perTool<T>(tools: (() => Record<string, ToolConfig>) | undefined, of: (tool: ToolConfig) => T | undefined): ((name: string) => T | undefined) | undefined {
   if (!tools) return undefined;
-  return new ToolSlots((name) => {
+  return (name) => {
     const tool = tools()[name];
-    return tool ? maxConcurrentOf(tool) : undefined;
-  });
-}
-
-function breakersFor(tools: (() => Record<string, ToolConfig>) | undefined): ToolBreakers | undefined {
-  if (!tools) return undefined;
-  return new ToolBreakers((name) => {
-    const tool = tools()[name];
-    return tool ? breakerSettingsOf(tool) : undefined;
-  });
+    return tool ? of(tool) : undefined;
+  };
 }
 
 export type { ExecuteHttpToolInput, ExecuteHttpToolOutput, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from './http-executor.js';

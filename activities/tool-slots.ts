@@ -27,8 +27,12 @@ export class ToolSlots {
 
   constructor(private readonly maxOf: (tool: string) => number | undefined) {}
 
-  /** Takes a slot of `tool`; the function returned gives it back (call it once). */
-  async enter(tool: string, mode: SlotMode, attemptsUsed: number): Promise<() => void> {
+  /**
+   * Takes a slot of `tool`; the function returned gives it back (call it once).
+   * A waiter stops waiting when `cancelled` rejects (its attempt timed out, or the
+   * worker is shutting down), so no slot ever goes to an attempt that is over.
+   */
+  async enter(tool: string, mode: SlotMode, attemptsUsed: number, cancelled?: Promise<never>): Promise<() => void> {
     const max = this.maxOf(tool);
     if (max === undefined) return () => {};
     const queue = this.waiting.get(tool) ?? [];
@@ -45,10 +49,25 @@ export class ToolSlots {
       });
     }
     // The slot passes straight from the releasing execution to the first waiter.
-    await new Promise<void>((resolve) => {
-      queue.push(resolve);
-      this.waiting.set(tool, queue);
+    let granted = false;
+    let take = () => {};
+    const turn = new Promise<void>((resolve) => {
+      take = () => {
+        granted = true;
+        resolve();
+      };
     });
+    queue.push(take);
+    this.waiting.set(tool, queue);
+    try {
+      await (cancelled ? Promise.race([turn, cancelled]) : turn);
+    } catch (err) {
+      const at = queue.indexOf(take);
+      if (at >= 0) queue.splice(at, 1);
+      // Handed over in the same turn as the cancellation: pass it on.
+      else if (granted) this.releaser(tool)();
+      throw err;
+    }
     return this.releaser(tool);
   }
 

@@ -7,11 +7,11 @@ const SIDE_QUEUE_POLLS = 2;
 
 /**
  * The workers of one Airlock worker process, run and stopped together: the
- * main task queue (the workflows, and every activity, so tasks scheduled there
- * by older workflow code still run), the Slack calls' queue, and one queue per
- * configured tool whose worker runs at most the tool's `maxConcurrent`
- * executions at once. A tool waiting on a slow target fills its own slots,
- * never another tool's or Slack's.
+ * main task queue (the workflows, and every activity: executions start there),
+ * the Slack calls' queue, and one queue per configured tool, where a tool's
+ * executions go once its `maxConcurrent` slots on the main queue are taken
+ * (`activities/tool-slots.ts`); that worker has as many slots. A tool waiting
+ * on a slow target fills its own slots, never another tool's or Slack's.
  */
 export class WorkerGroup {
   private readonly workers: Worker[] = [];

@@ -86,9 +86,8 @@ export const standingQuery = defineQuery<AgentStanding>('standing');
  * pending count, the kill switch's sweep). Agent ids and statuses are checked
  * by their schemas, so they are safe inside the quotes.
  */
-export function runningActionsQuery(agentId: string, statuses: readonly ActionStatus[], sessionId?: string): string {
-  const session = sessionId === undefined ? '' : ` AND ${searchAttributes.session.name} = '${sessionId.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  return `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})${session}`;
+export function runningActionsQuery(agentId: string, statuses: readonly ActionStatus[]): string {
+  return `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
 }
 
 /** Name of the session workflow type: one per agent session, judging the sequence. */

@@ -8,7 +8,6 @@ import { AGENT_WORKFLOW_TYPE, agentWorkflowId, freezeUpdate, runningActionsQuery
 import { answeredWithin } from '../bounded.js';
 import { ApiError } from '../errors.js';
 
-
 /** `GET /v1/agents/:id`: the agent's standing and how many of its actions await approval. */
 export interface AgentView extends AgentStanding {
   owner: string;

@@ -12,6 +12,7 @@ import {
   grantStandingSignal,
   pendingTouchUpdate,
   runningActionsQuery,
+  searchAttributes,
   SESSION_MEMO,
   SESSION_WORKFLOW_TYPE,
   sessionWorkflowId,
@@ -166,8 +167,9 @@ export class SessionGateway {
       state = await this.get(agentId, sessionId);
     }
     // Found through visibility (a second or so behind): one submitted in that second is cancelled by its executor instead.
-    const query = runningActionsQuery(agentId, ['assessing', 'awaiting_approval'], sessionId);
-    await cancelRunningActions(this.client, query, by, `session ${sessionId} was closed`);
+    // The session id is the agent's own string: it is matched here, never written into the query.
+    const query = runningActionsQuery(agentId, ['assessing', 'awaiting_approval']);
+    await cancelRunningActions(this.client, query, by, `session ${sessionId} was closed`, (wf) => wf.typedSearchAttributes.get(searchAttributes.session) === sessionId);
     return state;
   }
 
