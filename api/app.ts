@@ -12,6 +12,7 @@ import { agentRoutes } from './agents/routes.js';
 import { ToolGateway } from './tools/gateway.js';
 import { toolRoutes } from './tools/routes.js';
 import { ActionGateway } from './actions/gateway.js';
+import { ActionSubmitter } from './actions/submit.js';
 import { SessionGateway } from './sessions/gateway.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { authenticate } from './auth.js';
@@ -92,6 +93,7 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
   const agents = new AgentGateway(client, live);
   const sessions = new SessionGateway(client, live);
   const gateway = new ActionGateway(client, live, agents.standing, sessions);
+  const submitter = new ActionSubmitter(gateway, agents, () => live.current.file.limits);
   const slackClient = slackEnabled(live.current)
     ? new WebClient(env.SLACK_BOT_TOKEN, { slackApiUrl: env.SLACK_API_URL, retryConfig: SLACK_LISTENER_RETRY })
     : undefined;
@@ -107,7 +109,7 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
   // The body limit follows limits.parametersBytes of the configuration in force.
   const jsonParser = perConfig(live, ({ file }) => express.json({ limit: bodyLimitBytes(file.limits.parametersBytes) }));
   app.use('/v1', (req, res, next) => jsonParser()(req, res, next), authenticate(live));
-  app.use('/v1/actions', actionRoutes(gateway, identities, agents, () => live.current.file.limits));
+  app.use('/v1/actions', actionRoutes(gateway, submitter, identities));
   app.use('/v1/agents', agentRoutes(agents, identities));
   app.use('/v1/sessions', sessionRoutes(sessions, identities));
   app.use('/v1/admin', adminRoutes(live));

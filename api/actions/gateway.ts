@@ -14,7 +14,7 @@ import type { ActionInput } from '../../domain/input.js';
 import { initialActionState } from '../../domain/state.js';
 import { countedApprovals } from '../../domain/approval-rules.js';
 import { startsSequence } from '../../domain/assess.js';
-import { isSettled } from '../../domain/status.js';
+import { isSettled, isTerminal } from '../../domain/status.js';
 import { configSource, perConfig, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import type { actionWorkflow } from '../../workflows/action-workflow.js';
 import {
@@ -297,6 +297,23 @@ export class ActionGateway {
     const memo = description.memo as { requestHash?: unknown } | undefined;
     this.sameRequest(input, memo?.requestHash, initialActionState(input, new Date().toISOString()));
     return this.read(handle, description.status.name, input);
+  }
+
+  /**
+   * The state of an action once it settles, or when `waitMs` runs out: read by
+   * polling (Queries, nothing written). Settled is terminal, or awaiting approval
+   * when it was not yet awaiting approval at the start (a waiter then learns who must decide).
+   */
+  async waitFor(actionId: string, waitMs: number): Promise<ActionState> {
+    const deadline = Date.now() + waitMs;
+    let state = await this.get(actionId);
+    const from = state.status;
+    const done = (s: ActionState) => isTerminal(s.status) || (s.status === 'awaiting_approval' && from !== 'awaiting_approval');
+    while (!done(state) && Date.now() + POLL_MS <= deadline) {
+      await new Promise((r) => setTimeout(r, POLL_MS));
+      state = await this.get(actionId);
+    }
+    return state;
   }
 
   /** The current state of an action; 404 when there is none. */

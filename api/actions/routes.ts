@@ -2,18 +2,23 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ActionId, ActionRequest, ActionStatus, PrincipalId, ToolName } from '../../domain/action.js';
 import { DecisionBody } from '../../domain/decision.js';
-import { matchesAny } from '../../domain/glob.js';
 import { principalOf, requireAgent, requireOperator, type Principal } from '../auth.js';
 import type { Identities } from '../identity.js';
 import { ApiError } from '../errors.js';
 import { route } from '../validate.js';
-import type { AgentGateway } from '../agents/gateway.js';
 import { agentOfActionId, notFound, type ActionGateway } from './gateway.js';
-import { Velocity } from './velocity.js';
-import type { LimitsConfig } from '../../domain/config.js';
+import type { ActionSubmitter } from './submit.js';
 
 /** Query of `POST /v1/actions`: how long to hold the answer for the action to settle. */
 export const SubmitQuery = z.object({
+  wait: z.coerce.number().int('must be whole seconds').min(0).max(60, 'at most 60 seconds').default(0),
+});
+
+/**
+ * Query of `GET /v1/actions/:id`: hold the answer up to `wait` seconds for the
+ * action to settle (terminal, or newly awaiting approval): a long poll.
+ */
+export const GetQuery = z.object({
   wait: z.coerce.number().int('must be whole seconds').min(0).max(60, 'at most 60 seconds').default(0),
 });
 
@@ -34,47 +39,13 @@ function assertCanSee(principal: Principal, actionId: string): void {
 }
 
 /** The `/v1/actions` routes. */
-export function actionRoutes(
-  gateway: ActionGateway,
-  identities: Identities,
-  agents: AgentGateway,
-  /** The limits in force: read at every submission, so a reload applies at once. */
-  limitsOf: () => LimitsConfig,
-): Router {
+export function actionRoutes(gateway: ActionGateway, submitter: ActionSubmitter, identities: Identities): Router {
   const router = Router();
-  const velocity = new Velocity(limitsOf);
 
   router.post(
     '/',
     route({ body: ActionRequest, query: SubmitQuery }, async ({ body, query }, req, res) => {
-      const agent = requireAgent(req);
-      if (!matchesAny(body.tool, agent.tools)) {
-        throw new ApiError('forbidden', `agent ${agent.id} may not use tool ${body.tool}`, {
-          field: 'tool',
-          allowed: agent.tools,
-        });
-      }
-      // The kill switch: a frozen agent submits nothing (its standing is at most a second old).
-      await agents.assertActive(agent.id);
-      const throttle = velocity.admit(agent.id, body.sessionId);
-      if (throttle) {
-        const limits = limitsOf();
-        // A burst that keeps hitting the limit is a runaway: stop it, durably, for everyone.
-        if (limits.freezeAfter !== undefined && throttle.refusals > limits.freezeAfter) {
-          const reason = `${throttle.refusals} submissions refused within a minute for going too fast (limits.freezeAfter is ${limits.freezeAfter})`;
-          await agents.freeze(agent.id, { by: 'airlock', reason });
-          req.log.warn({ agentId: agent.id, refusals: throttle.refusals }, 'agent frozen by airlock');
-          throw new ApiError('agent_frozen', `agent ${agent.id} is frozen: ${reason}`, { frozenBy: 'airlock', reason });
-        }
-        throw new ApiError(
-          'rate_limited',
-          `${throttle.scope === 'agent' ? `agent ${agent.id}` : `session ${body.sessionId}`} may submit at most ${throttle.limit} actions a minute (limits.${throttle.scope}PerMinute)`,
-          { scope: throttle.scope, limit: throttle.limit, retryAfterS: throttle.retryAfterS },
-          { retryAfterS: throttle.retryAfterS },
-        );
-      }
-      const state = await gateway.submit(agent, body, query.wait * 1000);
-      req.log.info({ actionId: state.id, status: state.status, tier: state.risk.tier, score: state.risk.score }, 'action submitted');
+      const state = await submitter.submit(requireAgent(req), body, query.wait * 1000, req.log);
       res.status(202).json(state);
     }),
   );
@@ -89,9 +60,9 @@ export function actionRoutes(
 
   router.get(
     '/:id',
-    route({ params: ActionParams }, async ({ params }, req, res) => {
+    route({ params: ActionParams, query: GetQuery }, async ({ params, query }, req, res) => {
       assertCanSee(principalOf(req), params.id);
-      res.json(await gateway.get(params.id));
+      res.json(query.wait > 0 ? await gateway.waitFor(params.id, query.wait * 1000) : await gateway.get(params.id));
     }),
   );
 

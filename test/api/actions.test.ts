@@ -65,6 +65,28 @@ describe('submit API → workflow → executor', () => {
     assert.deepEqual(calls[0]!.body.approvers, ['U0ALICE']);
   });
 
+  it('GET ?wait holds the answer until the action settles: awaiting approval, then (after a decision) succeeded', async () => {
+    const accepted = await submit(REQUESTS.prodUpdate(), 0);
+    const id = accepted.body.id;
+    const pending = await stack.call<ActionState>('GET', `/v1/actions/${id}?wait=10`, { key: KEYS.billingAgent });
+    assert.equal(pending.status, 200);
+    assert.equal(pending.body.status, 'awaiting_approval');
+    const started = Date.now();
+    const waiting = stack.call<ActionState>('GET', `/v1/actions/${id}?wait=20`, { key: KEYS.billingAgent });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await stack.call('POST', `/v1/actions/${id}/decision`, { key: KEYS.alice, body: { decision: 'approve', version: 1 } });
+    const done = await waiting;
+    assert.equal(done.body.status, 'succeeded', 'the long poll answered with the outcome');
+    assert.ok(Date.now() - started >= 1_000, 'it waited for the decision');
+    const timedOut = await stack.call<ActionState>('GET', `/v1/actions/${(await submit(REQUESTS.prodUpdate(), 0)).body.id}?wait=1`, {
+      key: KEYS.billingAgent,
+    });
+    assert.equal(timedOut.body.status, 'awaiting_approval', 'at the end of the wait, the state as it is');
+    const bad = await stack.call<{ error: { details: { field: string }[] } }>('GET', `/v1/actions/${id}?wait=61`, { key: KEYS.billingAgent });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.details[0]?.field, 'query.wait');
+  });
+
   it('a rejected action never executes, and the reason reaches the agent', async () => {
     const { body } = await submit(REQUESTS.prodUpdate());
     const rejected = await stack.call<ActionState>('POST', `/v1/actions/${body.id}/decision`, {
