@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { AirlockConfig } from '../config/index.js';
 import { LiveConfig, perConfig } from '../config/live.js';
@@ -15,6 +15,7 @@ import { ActionGateway } from './actions/gateway.js';
 import { ActionSubmitter } from './actions/submit.js';
 import { SessionGateway } from './sessions/gateway.js';
 import { sessionRoutes } from './sessions/routes.js';
+import { mcpServer } from './mcp/server.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { requestIdFrom } from './request-id.js';
@@ -108,12 +109,15 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
 
   // The body limit follows limits.parametersBytes of the configuration in force.
   const jsonParser = perConfig(live, ({ file }) => express.json({ limit: bodyLimitBytes(file.limits.parametersBytes) }));
-  app.use('/v1', (req, res, next) => jsonParser()(req, res, next), authenticate(live));
+  const parseJson: RequestHandler = (req, res, next) => jsonParser()(req, res, next);
+  app.use('/v1', parseJson, authenticate(live));
   app.use('/v1/actions', actionRoutes(gateway, submitter, identities));
   app.use('/v1/agents', agentRoutes(agents, identities));
   app.use('/v1/sessions', sessionRoutes(sessions, identities));
   app.use('/v1/admin', adminRoutes(live));
   app.use('/v1/tools', toolRoutes(new ToolGateway(client, live)));
+  // Exactly /mcp: the gateway in front of upstream MCP servers has /mcp/<upstream>.
+  app.all('/mcp', parseJson, ...mcpServer({ config: live, gateway, submitter, sessions }));
 
   app.use((req, _res) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);

@@ -88,16 +88,20 @@ function isTemporalUnreachable(err: unknown): boolean {
   return isGrpcServiceError(cause) && (code(cause) === 14 || code(cause) === 4);
 }
 
+/** The {@link ApiError} an error is answered as (the MCP server answers the same), or undefined for an unexpected one. */
+export function asApiError(err: unknown): ApiError | undefined {
+  return err instanceof ApiError
+    ? err
+    : isTemporalUnreachable(err)
+      ? new ApiError('temporal_unavailable', 'Temporal cannot be reached; nothing was recorded, retry later (with the same idempotencyKey)')
+      : err instanceof Error
+        ? fromBodyParser(err)
+        : undefined;
+}
+
 /** The last middleware: one JSON shape for every error, and no stack trace ever leaves the process. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-  const apiError =
-    err instanceof ApiError
-      ? err
-      : isTemporalUnreachable(err)
-        ? new ApiError('temporal_unavailable', 'Temporal cannot be reached; nothing was recorded, retry later (with the same idempotencyKey)')
-        : err instanceof Error
-          ? fromBodyParser(err)
-          : undefined;
+  const apiError = asApiError(err);
   if (apiError) {
     if (apiError.status >= 500) req.log.error({ err }, 'request failed');
     if (apiError.retryAfterS !== undefined) res.setHeader('retry-after', String(apiError.retryAfterS));

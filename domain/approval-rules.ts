@@ -18,8 +18,8 @@ export interface Refusal {
   details?: Record<string, unknown>;
 }
 
-/** Who may decide an action of `tier`: people, operator ids or Slack user groups. */
-export function eligibleApprovers(input: ActionInput, tier: Tier): string[] {
+/** Who may decide an action of `tier`: people, operator ids or Slack user groups (the MCP server names them too). */
+export function eligibleApprovers(input: Pick<ActionInput, 'approvals'>, tier: Tier): string[] {
   const { reviewers, criticalApprovers } = input.approvals;
   // Critical approvers are the more trusted group, so they may also decide reviews.
   return tier === 'critical' ? [...criticalApprovers] : [...new Set([...reviewers, ...criticalApprovers])];

@@ -34,7 +34,7 @@ export const ListQuery = z.object({
 });
 
 /** Agents see their own actions only; anyone else gets the same 404 as for a missing action. */
-function assertCanSee(principal: Principal, actionId: string): void {
+export function assertCanSee(principal: Principal, actionId: string): void {
   if (principal.kind === 'agent' && agentOfActionId(actionId) !== principal.agent.id) throw notFound(actionId);
 }
 

@@ -1,0 +1,36 @@
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { RequestHandler } from 'express';
+import { createToolServer } from '../../mcp/tools.js';
+import { requireAgent } from '../auth.js';
+import { agentsOnly } from './auth.js';
+import { localBackend, type LocalDeps } from './local.js';
+
+/**
+ * Streamable HTTP is answered statelessly: a fresh server and transport per
+ * POST, with no MCP session id, so any API replica serves any call and a
+ * restart loses nothing. With no session there is no stream to GET or session
+ * to DELETE, which the spec answers with 405.
+ */
+const serve: (deps: LocalDeps) => RequestHandler = (deps) => async (req, res) => {
+  if (req.method !== 'POST') {
+    res
+      .status(405)
+      .set('allow', 'POST')
+      .json({ jsonrpc: '2.0', error: { code: -32000, message: 'method not allowed: this MCP server is stateless, send POST' }, id: null });
+    return;
+  }
+  const server = createToolServer(localBackend(deps, requireAgent(req), req.log), req.log);
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  res.on('close', () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  // The body is already parsed (express.json, with the API's limit): the transport takes it as it is.
+  await transport.handleRequest(req, res, req.body);
+};
+
+/** Airlock as an MCP server for agents, mounted at exactly `/mcp` after the JSON body parser. */
+export function mcpServer(deps: LocalDeps): RequestHandler[] {
+  return [...agentsOnly(deps.config), serve(deps)];
+}
