@@ -7,9 +7,6 @@ import type { Logger } from '../lib/logger.js';
 import { ToolRefusal } from './refusal.js';
 import { actionSummary, refusalText, sessionSummary } from './summary.js';
 
-/** The names of Airlock's own MCP tools, as agents call them. */
-export const TOOL_NAMES = ['request_action', 'get_action', 'cancel_action', 'wait_for_action', 'open_session'] as const;
-
 /**
  * How long `request_action` holds its answer for the action to settle: an auto
  * action returns its result, one that needs approval returns as soon as it is
