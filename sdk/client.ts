@@ -35,6 +35,8 @@ export interface AirlockClientOptions {
 
 /** The longest `?wait` the API holds an answer for, in seconds. */
 const MAX_WAIT_S = 60;
+/** The shortest interval between two rounds of {@link AirlockClient.wait}. */
+const MIN_ROUND_MS = 250;
 
 /**
  * A client of one Airlock for one key.
@@ -81,6 +83,7 @@ export class AirlockClient {
     let failures = 0;
     for (;;) {
       const leftS = Math.floor((deadline - Date.now()) / 1000);
+      const roundStarted = Date.now();
       try {
         last = await this.action({
           method: 'GET',
@@ -96,6 +99,8 @@ export class AirlockClient {
         continue;
       }
       if (isTerminal(last.status) || leftS <= 0) return last;
+      // A round answered at once without an end (newly awaiting approval, or a server that does not hold answers): pace the next.
+      if (Date.now() - roundStarted < MIN_ROUND_MS) await sleep(MIN_ROUND_MS, options.signal);
     }
   }
 

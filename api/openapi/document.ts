@@ -53,8 +53,10 @@ class DocumentBuilder {
   }
 
   answer(doc: AnswerDoc): Json {
-    if (!doc.schema) return { description: doc.description, ...(doc.contentType ? { content: { [doc.contentType]: {} } } : {}) };
-    return { description: doc.description, content: { [doc.contentType ?? 'application/json']: { schema: this.schema(doc.schema, 'output') } } };
+    const types = doc.contentType === undefined ? (doc.schema ? ['application/json'] : []) : [doc.contentType].flat();
+    if (types.length === 0) return { description: doc.description };
+    const media = (type: string) => (doc.schema && type === 'application/json' ? { schema: this.schema(doc.schema, 'output') } : {});
+    return { description: doc.description, content: Object.fromEntries(types.map((type) => [type, media(type)])) };
   }
 
   /** Error answers grouped by status; the description names each code. */

@@ -23,8 +23,12 @@ export type Audience = 'public' | 'agents' | 'operators' | 'agents, operators';
 export interface AnswerDoc {
   description: string;
   schema?: z.ZodType;
-  /** `application/json` unless said otherwise (an MCP stream is `text/event-stream`). */
-  contentType?: string;
+  /**
+   * `application/json` unless said otherwise; several when the route may answer
+   * either (MCP's Streamable HTTP: `['application/json', 'text/event-stream']`).
+   * The schema describes the JSON one.
+   */
+  contentType?: string | string[];
 }
 
 /** One route of the app, as the OpenAPI document describes it. */
@@ -83,7 +87,13 @@ const session = (description: string): AnswerDoc => ({ description, schema: Sess
 
 /**
  * Every route of the app, as documented at `GET /openapi.json`. A route added
- * to the app is one entry here; a test checks both lists are the same.
+ * to the app is one entry here; a test checks both lists are the same (it reads
+ * routes declared with a method, `router.post('/', …)`, so mount them that way).
+ * An MCP endpoint, say, is three entries like
+ * `{ method: 'post', path: '/mcp/{upstream}', tag: 'mcp', audience: 'agents', summary: '…',
+ *    params: z.object({ upstream: z.string() }), body: z.record(z.string(), z.unknown()),
+ *    answers: { 200: { description: 'JSON-RPC answer', contentType: ['application/json', 'text/event-stream'] },
+ *               202: { description: 'A notification, accepted' } } }`.
  */
 export const ROUTES: RouteDoc[] = [
   {
