@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { ActionState, type ActionRequest } from '../domain/action.js';
 import { SessionState, type SessionBody } from '../domain/session.js';
 import { isTerminal } from '../domain/status.js';
-import { outcomeError, Unavailable } from './errors.js';
+import { AirlockError, outcomeError, Unavailable } from './errors.js';
 import { backoffMs, DEFAULT_RETRY, Http, sleep, type HttpCall, type RetryOptions } from './http.js';
 
 export * from './errors.js';
@@ -119,10 +119,13 @@ export class AirlockClient {
     const timeoutMs = options.timeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
     let state = await this.submit(request, { wait: Math.floor(timeoutMs / 1000), signal: options.signal });
+    // The status of the answer that carried the final state: the submission's 202, or a read's 200.
+    let status = 202;
     if (!isTerminal(state.status) && deadline - Date.now() >= 1000) {
       state = await this.wait(state.id, { timeoutMs: deadline - Date.now(), ...(options.signal ? { signal: options.signal } : {}) });
+      status = 200;
     }
-    const error = outcomeError(state, 200);
+    const error = outcomeError(state, status);
     if (error) throw error;
     return state;
   }
@@ -143,10 +146,23 @@ export class AirlockClient {
   }
 
   private async action(call: HttpCall): Promise<ActionState> {
-    return ActionState.parse((await this.http.send(call)).body);
+    return this.parsed(ActionState, call);
   }
 
   private async session(call: HttpCall): Promise<SessionState> {
-    return SessionState.parse((await this.http.send(call)).body);
+    return this.parsed(SessionState, call);
+  }
+
+  /** The answer parsed by its contract: an answer that breaks it is an error of the client's, never a half-read state. */
+  private async parsed<T>(schema: z.ZodType<T>, call: HttpCall): Promise<T> {
+    const answer = await this.http.send(call);
+    const result = schema.safeParse(answer.body);
+    if (result.success) return result.data;
+    const fields = result.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
+    throw new AirlockError(`${call.method} ${call.path} answered ${answer.status} with a body this client does not understand (${fields})`, {
+      code: 'unexpected_answer',
+      status: answer.status,
+      cause: result.error,
+    });
   }
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { actionIdFor } from '../../api/actions/ids.js';
 import type { ActionState } from '../../domain/action.js';
-import { AirlockClient, AirlockError, ApiRequestError, Frozen, NeedsApproval, RateLimited, Rejected, type SubmitRequest } from '../../sdk/client.js';
+import { AirlockClient, AirlockError, ApiRequestError, Frozen, NeedsApproval, RateLimited, Rejected, Unavailable, type SubmitRequest } from '../../sdk/client.js';
 import { isolatedAgent, KEYS, REQUESTS } from '../helpers/config.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -140,6 +140,38 @@ describe('typed client', () => {
       assert.equal(second.body.idempotencyKey, first.body.idempotencyKey);
       await client.submit(REQUESTS.devRead());
       assert.notEqual(api.received[2]!.body.idempotencyKey, first.body.idempotencyKey, 'a new submission gets a key of its own');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('a 503 is retried with the same key; an Airlock that cannot be reached raises Unavailable after bounded retries', async () => {
+    const api = await startScriptedApi([
+      { status: 503, body: { error: { code: 'temporal_unavailable', message: 'Temporal cannot be reached' } } },
+      { status: 202, body: succeeded },
+    ]);
+    try {
+      const state = await new AirlockClient({ url: api.url, key: 'k' }).submit(REQUESTS.devRead());
+      assert.equal(state.id, succeeded.id);
+      assert.equal(api.received.length, 2);
+      assert.equal(api.received[1]!.body.idempotencyKey, api.received[0]!.body.idempotencyKey);
+    } finally {
+      await api.close();
+    }
+    const gone = new AirlockClient({ url: api.url, key: 'k', retry: { unavailable: 1 } });
+    const err = await thrown(() => gone.get(succeeded.id));
+    assert.ok(err instanceof Unavailable, String(err));
+    assert.equal(err.status, 0);
+  });
+
+  it('an answer that breaks the ActionState contract is an AirlockError naming the fields, not a half-read state', async () => {
+    const api = await startScriptedApi([{ status: 202, body: { ...succeeded, status: 'teleported' } }]);
+    try {
+      const err = await thrown(() => new AirlockClient({ url: api.url, key: 'k' }).submit(REQUESTS.devRead()));
+      assert.ok(err instanceof AirlockError, String(err));
+      assert.equal(err.code, 'unexpected_answer');
+      assert.equal(err.status, 202);
+      assert.match(err.message, /status/);
     } finally {
       await api.close();
     }
