@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { actionIdFor } from '../../api/actions/ids.js';
 import type { ActionState } from '../../domain/action.js';
-import { AirlockClient, AirlockError, ApiRequestError, Frozen, NeedsApproval, RateLimited, Rejected, Unavailable, type SubmitRequest } from '../../sdk/client.js';
+import { AirlockClient, AirlockError, ApiRequestError, Frozen, NeedsApproval, RateLimited, Rejected, Unauthorized, Unavailable, type SubmitRequest } from '../../sdk/client.js';
 import { isolatedAgent, KEYS, REQUESTS } from '../helpers/config.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -122,6 +122,12 @@ describe('typed client', () => {
     assert.equal(err.status, 400);
     assert.equal(err.code, 'invalid_request');
     assert.deepEqual(err.fields.map((f) => f.field).sort(), ['environment', 'resources[0].id']);
+  });
+
+  it('an unknown key raises Unauthorized (401)', async () => {
+    const err = await thrown(() => new AirlockClient({ url: stack.url, key: 'not-a-key' }).get(succeeded.id));
+    assert.ok(err instanceof Unauthorized, String(err));
+    assert.deepEqual([err.status, err.code], [401, 'unauthorized']);
   });
 
   it('a 429 is retried after its Retry-After, with the same idempotency key: one logical submission', async () => {
