@@ -18,6 +18,7 @@ import { sessionRoutes } from './sessions/routes.js';
 import { mcpServer } from './mcp/server.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
+import { openApiDocument } from './openapi/document.js';
 import { requestIdFrom } from './request-id.js';
 import { Identities } from './identity.js';
 import { createSlack, SLACK_LISTENER_RETRY, slackEnabled, type SlackIntegration } from './slack/index.js';
@@ -102,6 +103,11 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
   // Bolt reads the raw body to check Slack's signature, so it goes before any body parser.
   const slack = slackEnabled(live.current) ? createSlack(live, { gateway, agents, identities, logger }) : undefined;
   if (slack?.router) app.use(slack.router);
+  // Public like /healthz: agent frameworks import it before they have a key.
+  const openapi = openApiDocument({ slackEvents: slack?.router !== undefined });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
   const { approvals } = live.current.file;
   if (slack && !approvals.channel && approvals.routes.length === 0) {
     logger.warn('Slack is connected but approvals.channel is not set: approval cards will not be posted');

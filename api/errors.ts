@@ -1,35 +1,9 @@
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { ErrorRequestHandler } from 'express';
 import type { FieldIssue } from '../lib/issues.js';
+import { ERROR_STATUS, type ErrorBody, type ErrorCode } from './error-body.js';
 
-/** Stable error codes of the HTTP API, with the status each is answered with. */
-export const ERROR_STATUS = {
-  invalid_request: 400,
-  claim_mismatch: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  idempotency_conflict: 409,
-  stale_version: 409,
-  loop_detected: 409,
-  session_closed: 409,
-  payload_too_large: 413,
-  agent_frozen: 423,
-  rate_limited: 429,
-  too_many_pending: 429,
-  unsupported_media_type: 415,
-  invalid_config: 422,
-  temporal_unavailable: 503,
-  worker_unavailable: 503,
-  internal: 500,
-} as const;
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
-/** The one error body of the API: `{ error: { code, message, details? } }`. */
-export interface ErrorBody {
-  error: { code: ErrorCode; message: string; details?: FieldIssue[] | Record<string, unknown> };
-}
+export { ERROR_STATUS, ErrorBody, ErrorCode } from './error-body.js';
 
 /** Thrown by route handlers when a request cannot be served; rendered by {@link errorHandler}. */
 export class ApiError extends Error {

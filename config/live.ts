@@ -4,6 +4,7 @@
  * attempt), so a section added to the file later reloads with no extra code.
  */
 import { stringify } from 'safe-stable-stringify';
+import { z } from 'zod';
 import type { Logger } from '../lib/logger.js';
 import { ConfigError } from './errors.js';
 import { readConfigFile, type AirlockConfig } from './index.js';
@@ -47,19 +48,20 @@ export function perConfig<T>(source: ConfigSource, build: (config: AirlockConfig
  */
 export const RESTART_ONLY_SECTIONS: readonly string[] = ['grants'];
 
-/** What a successful reload changed. */
-export interface ReloadSummary {
+/** What a successful reload changed: the answer of `POST /v1/admin/reload`. */
+export const ReloadSummary = z.object({
   /** The file that was read again (environment variables are never re-read). */
-  path: string;
-  reloadedAt: string;
-  policyVersion: { before: string; after: string };
+  path: z.string(),
+  reloadedAt: z.string(),
+  policyVersion: z.object({ before: z.string(), after: z.string() }),
   /** Top-level sections of the file whose content changed, in file-schema order. */
-  changed: string[];
+  changed: z.array(z.string()),
   /** Changed sections that only take effect at the next restart; the loaded ones stay in force. */
-  restartRequired: string[];
+  restartRequired: z.array(z.string()),
   /** Things an operator should know, in sentences. */
-  warnings: string[];
-}
+  warnings: z.array(z.string()),
+});
+export type ReloadSummary = z.infer<typeof ReloadSummary>;
 
 /** Options of {@link LiveConfig}. */
 export interface LiveConfigOptions {

@@ -1,10 +1,8 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** One invalid field, named by its dotted path (`resources[0].sensitivity`). */
-export interface FieldIssue {
-  field: string;
-  message: string;
-}
+export const FieldIssue = z.object({ field: z.string(), message: z.string() });
+export type FieldIssue = z.infer<typeof FieldIssue>;
 
 /** Renders a zod path as people write it: `agents[0].keySha256`. */
 export function fieldPath(path: readonly PropertyKey[], root = ''): string {

@@ -10,6 +10,7 @@ import {
 import type { ActionRequest, ActionState, ActionStatus } from '../../domain/action.js';
 import type { AgentConfig } from '../../domain/config.js';
 import type { DecisionInput } from '../../domain/decision.js';
+import type { ActionSummary } from './summary.js';
 import type { ActionInput } from '../../domain/input.js';
 import { initialActionState } from '../../domain/state.js';
 import { countedApprovals } from '../../domain/approval-rules.js';
@@ -37,19 +38,6 @@ import { SessionGateway } from '../sessions/gateway.js';
 import type { SessionState } from '../../domain/session.js';
 
 export { actionIdFor, agentOfActionId, requestHashOf, workflowIdOf } from './ids.js';
-
-/** One row of `GET /v1/actions`, read from Temporal visibility. */
-export interface ActionSummary {
-  id: string;
-  agentId?: string;
-  tool?: string;
-  environment?: string;
-  status?: string;
-  tier?: string;
-  riskScore?: number;
-  startedAt: string;
-  closedAt?: string;
-}
 
 /** Filters of {@link ActionGateway.list}. */
 export interface ActionFilter {

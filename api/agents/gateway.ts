@@ -1,6 +1,7 @@
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { AgentConfig } from '../../domain/config.js';
-import { activeStanding, type AgentStanding } from '../../domain/standing.js';
+import { z } from 'zod';
+import { activeStanding, AgentStanding } from '../../domain/standing.js';
 import { configSource, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import { StandingReader } from '../../lib/standing-reader.js';
 import type { agentWorkflow } from '../../workflows/agent-workflow.js';
@@ -9,10 +10,8 @@ import { answeredWithin } from '../bounded.js';
 import { ApiError } from '../errors.js';
 
 /** `GET /v1/agents/:id`: the agent's standing and how many of its actions await approval. */
-export interface AgentView extends AgentStanding {
-  owner: string;
-  pendingApprovals: number;
-}
+export const AgentView = AgentStanding.extend({ owner: z.string(), pendingApprovals: z.number().int().min(0) });
+export type AgentView = z.infer<typeof AgentView>;
 
 /** The kill switch, through the agents' workflows. */
 export class AgentGateway {
