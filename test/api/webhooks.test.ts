@@ -34,7 +34,7 @@ const FAST = { maxAttempts: 5, initialInterval: '50ms', backoffCoefficient: 2, m
 describe('signed webhooks', () => {
   let stack: Stack;
   let hooks: WebhookReceivers;
-  const secrets = { all: secret(), succeeded: secret(), flaky: secret(), down: secret(), hang: secret() };
+  const secrets = { all: secret(), succeeded: secret(), flaky: secret(), down: secret(), hang: secret(), gone: secret() };
   // The `succeeded` receiver's secret comes from the environment, not the file.
   const SECRET_ENV = 'AIRLOCK_TEST_WEBHOOK_SECRET';
   const agent = isolatedAgent('hooked');
@@ -45,6 +45,7 @@ describe('signed webhooks', () => {
     hooks.respond('flaky', (_d, index) => (index < 3 ? 500 : 200));
     hooks.respond('down', () => 500);
     hooks.respond('hang', () => 'hang');
+    hooks.respond('gone', () => 410);
     stack = await startStack({
       captureLogs: true,
       webhooks: [
@@ -57,6 +58,7 @@ describe('signed webhooks', () => {
         // Listed before the healthy one: it must not wait for them.
         { url: hooks.url('hang'), secret: secrets.hang, events: ['action.succeeded'], retry: { ...FAST, maxAttempts: 3 }, timeout: '500ms' },
         { url: hooks.url('down'), secret: secrets.down, events: ['action.succeeded'], retry: { ...FAST, maxAttempts: 4 } },
+        { url: hooks.url('gone'), secret: secrets.gone, events: ['action.succeeded'], retry: FAST },
         // Whole seconds apart, so each attempt has a timestamp (and signature) of its own.
         { url: hooks.url('flaky'), secret: secrets.flaky, events: ['action.succeeded'], retry: { maxAttempts: 5, initialInterval: '1s', backoffCoefficient: 1, maximumInterval: '1s' } },
         { url: hooks.url('succeeded'), secretEnv: SECRET_ENV, events: ['action.succeeded'], retry: FAST },
@@ -120,7 +122,15 @@ describe('signed webhooks', () => {
     assert.deepEqual(types(hooks.to('succeeded', action.body.id)), ['action.succeeded'], 'a receiver of action.succeeded hears nothing else');
   });
 
-  it('a rejection delivers action.rejected with the reason; a cancel delivers action.cancelled', async () => {
+  it('a rejection delivers action.rejected with the reason; a cancel action.cancelled; a failed execution action.failed', async () => {
+    stack.target.respond('crm.contacts.read', (call) => (call.body.sessionId === 'hooks-failed' ? { status: 400 } : { status: 200, body: { ok: true } }));
+    const failed = await submit(REQUESTS.devRead({ sessionId: 'hooks-failed' }));
+    assert.equal(failed.body.status, 'failed');
+    const [failure] = await received('all', failed.body.id, 1);
+    const failedPayload = verify(failure!, secrets.all) as Delivery['body'];
+    assert.equal(failedPayload.type, 'action.failed');
+    assert.equal(failedPayload.data.result.httpStatus, 400);
+
     const rejected = await submit(REQUESTS.prodUpdate({ sessionId: 'hooks-rejected' }));
     await decide(rejected.body.id, KEYS.alice, { decision: 'reject', version: 1, reason: 'wrong segment' });
     const [, last] = await received('all', rejected.body.id, 2);
@@ -153,7 +163,7 @@ describe('signed webhooks', () => {
     await stack.call('POST', `/v1/agents/${agent.id}/freeze`, { key: KEYS.alice, body: { reason: 'again' } });
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(hooks.to('all').filter((d) => d.body.type === 'agent.frozen' && d.body.data.agentId === agent.id).length, 1);
-    for (const name of ['succeeded', 'flaky', 'down', 'hang']) assert.equal(hooks.to(name).filter((d) => d.body.type === 'agent.frozen').length, 0, name);
+    for (const name of ['succeeded', 'flaky', 'down', 'hang', 'gone']) assert.equal(hooks.to(name).filter((d) => d.body.type === 'agent.frozen').length, 0, name);
   });
 
   it('a receiver answering 500 three times then 200 gets the event on the fourth attempt, with one webhook-id and a fresh timestamp and signature each time', async () => {
@@ -171,7 +181,7 @@ describe('signed webhooks', () => {
     assert.notEqual(hooks.to('succeeded', action.body.id)[0]!.headers['webhook-id'], attempts[0]!.headers['webhook-id']);
   });
 
-  it('receivers that fail or hang delay neither the action nor another receiver, and their attempts stop at their bound', async () => {
+  it('receivers that fail, hang or refuse delay neither the action nor another receiver, and their attempts stop at their bound', async () => {
     const started = Date.now();
     const action = await submit(REQUESTS.devRead({ sessionId: 'hooks-down' }));
     const answered = Date.now() - started;
@@ -183,11 +193,12 @@ describe('signed webhooks', () => {
     await stack.client.workflow.getHandle(workflowIdOf(action.body.id)).result();
     assert.equal(hooks.to('down', action.body.id).length, 4, 'down: retry.maxAttempts 4');
     assert.equal(hooks.to('hang', action.body.id).length, 3, 'hang: retry.maxAttempts 3, each cut at its 500 ms timeout');
+    assert.equal(hooks.to('gone', action.body.id).length, 1, 'a 410 is final: another try would get the same');
     // On a task queue of their own: a hanging receiver holds a delivery slot, never an executor's.
     const scheduled = ((await stack.client.workflow.getHandle(workflowIdOf(action.body.id)).fetchHistory()).events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes ?? []);
     const queues = new Set(scheduled.filter((a) => a.activityType?.name === 'deliverWebhook').map((a) => a.taskQueue?.name));
     assert.deepEqual([...queues], [`${stack.taskQueue}-webhooks`]);
-    assert.equal(scheduled.filter((a) => a.activityType?.name === 'deliverWebhook').length, 5, 'one activity per receiver of the event');
+    assert.equal(scheduled.filter((a) => a.activityType?.name === 'deliverWebhook').length, 6, 'one activity per receiver of the event');
   });
 
   it('no secret reaches a workflow history (only the receiver ids) nor the logs', async () => {
