@@ -156,10 +156,10 @@ function detailsOf(risk: Risk): string | undefined {
  */
 export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
   // Each receiver's delivery runs beside the action, never in its way; without receivers this adds nothing.
-  const webhooks = webhookDeliveries(input.webhooks);
+  const webhooks = webhookDeliveries();
   const store = createStore(input, (state) => {
     const event = actionEventOf(state.status);
-    if (event) webhooks.emit(event, state.id, state.updatedAt, state);
+    if (event) webhooks.emit(input.webhooks, event, state.id, state.updatedAt, state);
   });
   let editing = false;
 

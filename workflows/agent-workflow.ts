@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHand
 import type { Activities } from '../activities/index.js';
 import type { AgentStanding, RecentFailure } from '../domain/standing.js';
 import { FAILURES_MEMO, failureSignal, freezeUpdate, STANDING_MEMO, standingQuery, unfreezeUpdate } from './messages.js';
-import { webhookDeliveries, type WebhookDeliveries } from './webhooks.js';
+import { webhookDeliveries } from './webhooks.js';
 
 /** Input of {@link agentWorkflow}; `standing` carries the state across continue-as-new. */
 export interface AgentWorkflowInput {
@@ -39,19 +39,15 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<void> {
   });
 
   // Every freeze names the receivers in force when it was asked; deliveries run beside the workflow.
-  const deliveries: WebhookDeliveries[] = [];
+  const webhooks = webhookDeliveries();
   setHandler(standingQuery, () => standing);
-  setHandler(freezeUpdate, async ({ by, reason, webhooks }) => {
+  setHandler(freezeUpdate, async ({ by, reason, webhooks: subscriptions }) => {
     // A second freeze keeps the first one's who, when and why; it still sweeps pending actions again.
     if (!standing.frozen) {
       const frozenAt = new Date().toISOString();
       standing = { agentId, frozen: true, frozenBy: by, frozenAt, reason };
       publish();
-      if (webhooks?.length) {
-        const delivery = webhookDeliveries(webhooks);
-        delivery.emit('agent.frozen', `${agentId}@${frozenAt}`, frozenAt, standing);
-        deliveries.push(delivery);
-      }
+      webhooks.emit(subscriptions, 'agent.frozen', `${agentId}@${frozenAt}`, frozenAt, standing);
     }
     await cancelPendingActions({ agentId, by, reason });
     return standing;
@@ -65,8 +61,10 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<void> {
   });
 
   await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS);
-  await condition(allHandlersFinished);
-  // None is abandoned: a new run would not know of them.
-  for (const delivery of deliveries) await delivery.settled();
+  // No handler and no delivery may be under way: a new run would know of neither.
+  while (!allHandlersFinished() || !webhooks.idle()) {
+    await condition(allHandlersFinished);
+    await webhooks.settled();
+  }
   await continueAsNew<typeof agentWorkflow>({ agentId, standing, failures });
 }

@@ -9,14 +9,17 @@ export const WEBHOOKS_PATCH = 'airlock-webhooks';
 /** The webhook deliveries of one workflow run. */
 export interface WebhookDeliveries {
   /**
-   * Schedules one delivery per receiver subscribed to `event`, not awaited: a
-   * slow or failing receiver holds up neither the workflow nor another
-   * receiver. `subject` names what the event is about (the action, the agent's
-   * freeze); with `event` it makes the delivery's stable `webhook-id`.
+   * Schedules one delivery per receiver of `subscriptions` subscribed to
+   * `event`, not awaited: a slow or failing receiver holds up neither the
+   * workflow nor another receiver. `subject` names what the event is about
+   * (the action, the agent's freeze); with `event` it makes the delivery's
+   * stable `webhook-id`.
    */
-  emit(event: WebhookEvent, subject: string, timestamp: string, data: unknown): void;
+  emit(subscriptions: readonly WebhookSubscription[] | undefined, event: WebhookEvent, subject: string, timestamp: string, data: unknown): void;
   /** Resolves once every delivery scheduled so far (and any scheduled meanwhile) has ended, delivered or not. */
   settled(): Promise<void>;
+  /** True when no delivery is under way. */
+  idle(): boolean;
 }
 
 function reason(err: unknown): string {
@@ -25,20 +28,22 @@ function reason(err: unknown): string {
 }
 
 /**
- * Deliveries for the receivers a workflow's input names. With none subscribed
- * to an event, emitting it does nothing at all: no command, no marker.
+ * The deliveries of one workflow run. With no receiver subscribed to an event,
+ * emitting it does nothing at all: no command, no marker.
  */
-export function webhookDeliveries(subscriptions: readonly WebhookSubscription[] | undefined): WebhookDeliveries {
+export function webhookDeliveries(): WebhookDeliveries {
   const pending: Promise<unknown>[] = [];
-  const occurrences = new Map<WebhookEvent, number>();
+  let running = 0;
+  const occurrences = new Map<string, number>();
   return {
-    emit(event, subject, timestamp, data) {
+    emit(subscriptions, event, subject, timestamp, data) {
       const receivers = (subscriptions ?? []).filter((s) => s.events.includes(event));
       if (receivers.length === 0 || !patched(WEBHOOKS_PATCH)) return;
       // An action can come back to a status (approvals asked again): each time is an event of its own.
-      const n = (occurrences.get(event) ?? 0) + 1;
-      occurrences.set(event, n);
-      const eventKey = `${subject}/${event}${n > 1 ? `/${n}` : ''}`;
+      const key = `${subject}/${event}`;
+      const n = (occurrences.get(key) ?? 0) + 1;
+      occurrences.set(key, n);
+      const eventKey = n > 1 ? `${key}/${n}` : key;
       for (const s of receivers) {
         const { deliverWebhook } = proxyActivities<Activities>({
           taskQueue: webhookTaskQueue(workflowInfo().taskQueue),
@@ -51,10 +56,13 @@ export function webhookDeliveries(subscriptions: readonly WebhookSubscription[] 
             maximumInterval: s.retry.maximumInterval,
           },
         });
+        running++;
         pending.push(
-          deliverWebhook({ receiver: s.receiver, event, eventKey, timestamp, data, timeoutMs: s.timeoutMs }).catch((err: unknown) => {
-            log.warn('webhook not delivered', { receiver: s.receiver, event, error: reason(err) });
-          }),
+          deliverWebhook({ receiver: s.receiver, event, eventKey, timestamp, data, timeoutMs: s.timeoutMs })
+            .catch((err: unknown) => {
+              log.warn('webhook not delivered', { receiver: s.receiver, event, error: reason(err) });
+            })
+            .finally(() => running--),
         );
       }
     },
@@ -64,5 +72,6 @@ export function webhookDeliveries(subscriptions: readonly WebhookSubscription[] 
         await Promise.allSettled(pending);
       }
     },
+    idle: () => running === 0,
   };
 }
