@@ -11,10 +11,11 @@ const WEBHOOK_SLOTS = 20;
 /**
  * The workers of one Airlock worker process, run and stopped together: the
  * main task queue (the workflows, and every activity: executions start there),
- * the Slack calls' queue, the webhook deliveries' queue, and one queue per configured tool, where a tool's
- * executions go once its `maxConcurrent` slots on the main queue are taken
- * (`activities/tool-slots.ts`); that worker has as many slots. A tool waiting
- * on a slow target fills its own slots, never another tool's or Slack's.
+ * the Slack calls' queue, the webhook deliveries' queue, and one queue per
+ * configured tool, where a tool's executions go once its `maxConcurrent` slots
+ * on the main queue are taken (`activities/tool-slots.ts`); that worker has as
+ * many slots. A tool waiting on a slow target fills its own slots, never
+ * another tool's, Slack's or a webhook receiver's.
  */
 export class WorkerGroup {
   private readonly workers: Worker[] = [];
