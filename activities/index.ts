@@ -1,7 +1,7 @@
 /** Every piece of I/O the workflows do, built by {@link createActivities}. */
 import type { WebClient } from '@slack/web-api';
 import { breakerSettingsOf } from '../domain/breaker.js';
-import { maxConcurrentOf, type ToolConfig } from '../domain/config.js';
+import { maxConcurrentOf, type ToolConfig, type WebhookConfig } from '../domain/config.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
 import type { GrantSigner } from '../grants/sign.js';
 import { createAssessActivity } from './assess.js';
@@ -12,6 +12,7 @@ import { createHttpPreview } from './http-preview.js';
 import { createSessionActivities, createSessionCheck, SessionLedger } from './session.js';
 import { createSlackActivities } from './slack.js';
 import { createStandingActivities, createStandingCheck } from './standing.js';
+import { createWebhookActivities } from './webhooks.js';
 
 /** What the activities talk to; tests hand in their own. */
 export interface ActivityDeps {
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   ledger?: SessionLedger;
   /** The tools in force in this worker, read at every attempt: their breakers gate every execution. */
   tools?: () => Record<string, ToolConfig>;
+  /** The webhook receivers in force in this worker, read at every delivery: URLs and secrets never travel in a workflow. */
+  webhooks?: () => readonly WebhookConfig[];
 }
 
 /** Builds the activities a worker registers. */
@@ -38,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStandingActivities(),
     ...createSessionActivities(deps.slack),
     ...createSlackActivities(deps.slack),
+    ...createWebhookActivities(deps.webhooks, deps.fetch),
   };
 }
 
@@ -58,4 +62,5 @@ export type { AssessActionInput, AssessActionOutput } from './assess.js';
 export type { AgentFrozenDetails, CancelPendingInput } from './standing.js';
 export type { BreakerOpenDetails, BreakerPass } from './breakers.js';
 export type { ToolBusyDetails } from './tool-slots.js';
+export type { DeliverWebhookInput, DeliverWebhookOutput } from './webhooks.js';
 export type { ClaimStandingInput, SessionClosedDetails, SessionRef } from './session.js';

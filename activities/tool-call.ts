@@ -42,7 +42,7 @@ export function isRetryableStatus(status: number): boolean {
  * Reads at most `maxBytes` of a body and cancels the rest, so a huge (or
  * endless) answer costs no more memory than what is kept.
  */
-async function readBounded(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+export async function readBounded(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
   if (!body) return { text: '', truncated: false };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
@@ -63,7 +63,8 @@ async function readBounded(body: ReadableStream<Uint8Array> | null, maxBytes: nu
   return { text, truncated };
 }
 
-function errorText(err: unknown, timeoutMs: number): string {
+/** Why a fetch gave no answer, in words (the socket error fetch hides in `cause`; the timeout by its length). */
+export function errorText(err: unknown, timeoutMs: number): string {
   if (!(err instanceof Error)) return String(err);
   if (err.name === 'TimeoutError') return `no answer within ${timeoutMs}ms`;
   // fetch hides the socket error (ECONNREFUSED…) in `cause`.

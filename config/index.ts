@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { AirlockFile } from '../domain/config.js';
+import { AirlockFile, WebhookSecret } from '../domain/config.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
 import { compileParametersSchema } from '../domain/parameters-schema.js';
 import { fieldIssues, fieldPath, type FieldIssue } from '../lib/issues.js';
@@ -49,6 +49,17 @@ export function parseConfigFile(text: string, source: string): AirlockConfig['fi
       schemaIssues.push({ field: fieldPath(['tools', name, 'parameters']), message: `not a valid JSON Schema: ${(err as Error).message}` });
     }
   }
+  // A secret kept in the environment is checked now too, or every delivery to its receiver would fail.
+  file.webhooks.forEach((w, i) => {
+    if (w.secretEnv === undefined) return;
+    const value = process.env[w.secretEnv];
+    const field = fieldPath(['webhooks', i, 'secretEnv']);
+    if (value === undefined) schemaIssues.push({ field, message: `the environment variable ${w.secretEnv} is not set` });
+    else {
+      const parsed = WebhookSecret.safeParse(value);
+      if (!parsed.success) schemaIssues.push({ field, message: `${w.secretEnv}: ${parsed.error.issues[0]!.message}` });
+    }
+  });
   if (schemaIssues.length > 0) throw new ConfigError(source, schemaIssues);
   // Without an explicit version, the policy is named by its content, so every
   // action's recorded policy version still identifies exactly what scored it.

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Environment, MAX_PARAMETERS_DEPTH, Operation, PrincipalId, Sensitivity, Tier, ToolName } from './action.js';
 import { Duration } from './duration.js';
 import { Policy } from './policy.js';
+import { WEBHOOK_EVENTS } from './webhook-events.js';
 
 const Sha256Hex = z
   .string()
@@ -227,6 +228,43 @@ export const ApprovalsConfig = z
   });
 export type ApprovalsConfig = z.output<typeof ApprovalsConfig>;
 
+/** Bytes a webhook secret must decode to, at least (Standard Webhooks asks for 24 to 64). */
+export const MIN_WEBHOOK_SECRET_BYTES = 24;
+
+/**
+ * A Standard Webhooks secret, `whsec_` and base64. Its messages never repeat
+ * the value: configuration errors are logged.
+ */
+export const WebhookSecret = z.string().superRefine((text, ctx) => {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(text);
+  if (!match || match[1]!.length % 4 !== 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a Standard Webhooks secret: whsec_ followed by base64' });
+    return;
+  }
+  const base64 = match[1]!;
+  const bytes = (base64.length / 4) * 3 - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
+  if (bytes < MIN_WEBHOOK_SECRET_BYTES) ctx.addIssue({ code: 'custom', message: `decodes to ${bytes} bytes; at least ${MIN_WEBHOOK_SECRET_BYTES} are needed` });
+});
+
+/** Retries of a webhook delivery unless the receiver says otherwise: about 10 minutes in all. */
+export const DEFAULT_WEBHOOK_RETRY = { maxAttempts: 8, initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 300_000 };
+
+/** A receiver of signed webhooks (Standard Webhooks): where, with which secret, for which events. */
+export const WebhookConfig = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/ }),
+    /** `whsec_…`; or `secretEnv`, the name of an environment variable holding it, to keep it out of the file. */
+    secret: WebhookSecret.optional(),
+    secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),
+    /** Bounded retries of each delivery (5xx, 408, 429, timeouts, refused connections). */
+    retry: RetryConfig.default(DEFAULT_WEBHOOK_RETRY),
+    /** One delivery attempt. */
+    timeout: Duration.default(10_000),
+  })
+  .refine((w) => (w.secret === undefined) !== (w.secretEnv === undefined), { message: 'set one of secret and secretEnv', path: ['secret'] });
+export type WebhookConfig = z.output<typeof WebhookConfig>;
+
 /** The Airlock configuration file (`airlock.yaml`). */
 export const AirlockFile = z
   .strictObject({
@@ -254,6 +292,8 @@ export const AirlockFile = z
       standing: { count: 5, minutes: 60 },
       slackRetry: { maxAttempts: 5, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 30_000 },
     }),
+    /** Receivers of signed webhooks. */
+    webhooks: z.array(WebhookConfig).default([]),
   })
   .superRefine((file, ctx) => {
     const seen = new Map<string, string>();
@@ -270,5 +310,11 @@ export const AirlockFile = z
     };
     unique(file.agents, 'agents');
     unique(file.operators, 'operators');
+    // A receiver is known by its URL (workflows carry a hash of it): two with one URL would be one.
+    const urls = new Set<string>();
+    file.webhooks.forEach((w, i) => {
+      if (urls.has(w.url)) ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'url'], message: 'duplicate url; list each receiver once' });
+      urls.add(w.url);
+    });
   });
 export type AirlockFile = z.output<typeof AirlockFile>;

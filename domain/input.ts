@@ -2,6 +2,7 @@ import type { ActionRequest, Environment, Operation, Risk, Sensitivity, Tier } f
 import type { ApprovalsConfig, ExecutorConfig, RetryConfig, ToolConfig } from './config.js';
 import type { ResolvedPolicy } from './policy.js';
 import type { SessionTouch } from './session.js';
+import type { WebhookSubscription } from './webhook-events.js';
 
 /** What scoring needs of an action's session. */
 export interface SessionFacts {
@@ -70,4 +71,6 @@ export interface ActionInput extends AssessContext {
   temporalUiUrl: string;
   /** True when Airlock is connected to Slack: approval cards, reminders and owner messages are sent. */
   slack: boolean;
+  /** Receivers of the action's events at submission (ids, never URLs or secrets); absent when there are none. */
+  webhooks?: WebhookSubscription[];
 }

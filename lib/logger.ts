@@ -14,6 +14,9 @@ export const REDACT_PATHS = [
   '*.signingSecret',
   '*.secret',
   '*.password',
+  // Webhook receivers' secrets, should a configuration ever be logged.
+  'webhooks[*].secret',
+  '*.webhooks[*].secret',
 ];
 
 /** The one root logger of a process; everything else is a child of it. */

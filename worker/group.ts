@@ -1,17 +1,21 @@
 import { Worker, type State, type WorkerOptions } from '@temporalio/worker';
 import { maxConcurrentOf, type ToolConfig } from '../domain/config.js';
-import { slackTaskQueue, toolTaskQueue } from '../workflows/messages.js';
+import { slackTaskQueue, toolTaskQueue, webhookTaskQueue } from '../workflows/messages.js';
 
 /** Pollers of a side queue: enough to keep its slots busy, few enough that many tools do not flood the server with long polls. */
 const SIDE_QUEUE_POLLS = 2;
 
+/** Webhook deliveries in flight at once per worker process: receivers that hang fill these, and nothing else. */
+const WEBHOOK_SLOTS = 20;
+
 /**
  * The workers of one Airlock worker process, run and stopped together: the
  * main task queue (the workflows, and every activity: executions start there),
- * the Slack calls' queue, and one queue per configured tool, where a tool's
- * executions go once its `maxConcurrent` slots on the main queue are taken
- * (`activities/tool-slots.ts`); that worker has as many slots. A tool waiting
- * on a slow target fills its own slots, never another tool's or Slack's.
+ * the Slack calls' queue, the webhook deliveries' queue, and one queue per
+ * configured tool, where a tool's executions go once its `maxConcurrent` slots
+ * on the main queue are taken (`activities/tool-slots.ts`); that worker has as
+ * many slots. A tool waiting on a slow target fills its own slots, never
+ * another tool's, Slack's or a webhook receiver's.
  */
 export class WorkerGroup {
   private readonly workers: Worker[] = [];
@@ -33,7 +37,11 @@ export class WorkerGroup {
    */
   static async create(options: WorkerOptions, tools: Record<string, ToolConfig>, afterStop: () => Promise<void> = async () => {}): Promise<WorkerGroup> {
     const group = new WorkerGroup(options, afterStop);
-    group.workers.push(await Worker.create(options), await Worker.create(group.side(slackTaskQueue(options.taskQueue))));
+    group.workers.push(
+      await Worker.create(options),
+      await Worker.create(group.side(slackTaskQueue(options.taskQueue))),
+      await Worker.create(group.side(webhookTaskQueue(options.taskQueue), WEBHOOK_SLOTS)),
+    );
     await group.serveTools(tools);
     return group;
   }

@@ -36,6 +36,8 @@ import {
   toolTaskQueue,
 } from './messages.js';
 import { approvalNotifications } from './notifications.js';
+import { webhookDeliveries } from './webhooks.js';
+import { actionEventOf } from '../domain/webhook-events.js';
 
 const CANCELLABLE: ReadonlySet<ActionStatus> = new Set(['assessing', 'awaiting_approval']);
 
@@ -54,7 +56,8 @@ export interface ActionStore {
   refresh(): void;
 }
 
-function createStore(input: ActionInput): ActionStore & { replace(next: ActionState): void } {
+/** `onStatus` hears every change of status, in order, as it happens (webhooks are scheduled from it). */
+function createStore(input: ActionInput, onStatus: (state: ActionState) => void = () => {}): ActionStore & { replace(next: ActionState): void } {
   let state = initialActionState(input, new Date().toISOString());
   let revision = 0;
   let indexed = { tier: '', score: -1 };
@@ -81,9 +84,11 @@ function createStore(input: ActionInput): ActionStore & { replace(next: ActionSt
       return revision;
     },
     setStatus(status, patch = {}) {
+      const before = state.status;
       state = { ...state, ...patch, status, updatedAt: new Date().toISOString() };
       revision++;
       index(status);
+      if (status !== before) onStatus(state);
     },
     patch(patch) {
       state = { ...state, ...patch };
@@ -97,6 +102,7 @@ function createStore(input: ActionInput): ActionStore & { replace(next: ActionSt
       state = next;
       revision++;
       if (statusChanged || riskChanged) index(next.status);
+      if (statusChanged) onStatus(state);
     },
   };
 }
@@ -149,7 +155,12 @@ function detailsOf(risk: Risk): string | undefined {
  * never hold it up. Always completes with the action's final state.
  */
 export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
-  const store = createStore(input);
+  // Each receiver's delivery runs beside the action, never in its way; without receivers this adds nothing.
+  const webhooks = webhookDeliveries();
+  const store = createStore(input, (state) => {
+    const event = actionEventOf(state.status);
+    if (event) webhooks.emit(input.webhooks, event, state.id, state.updatedAt, state);
+  });
   let editing = false;
 
   setHandler(stateQuery, () => store.state);
@@ -248,6 +259,8 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
   // The card's last update and the owner's message go out before the run closes
   // (bounded by the Slack retry policy); then every waiting caller is answered.
   await notifications;
+  // Bounded by each receiver's retry policy: no delivery is abandoned when the run closes.
+  await webhooks.settled();
   await condition(allHandlersFinished);
   return store.state;
 }

@@ -2,6 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHand
 import type { Activities } from '../activities/index.js';
 import type { AgentStanding, RecentFailure } from '../domain/standing.js';
 import { FAILURES_MEMO, failureSignal, freezeUpdate, STANDING_MEMO, standingQuery, unfreezeUpdate } from './messages.js';
+import { webhookDeliveries } from './webhooks.js';
 
 /** Input of {@link agentWorkflow}; `standing` carries the state across continue-as-new. */
 export interface AgentWorkflowInput {
@@ -37,12 +38,16 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<void> {
     retry: { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
   });
 
+  // Every freeze names the receivers in force when it was asked; deliveries run beside the workflow.
+  const webhooks = webhookDeliveries();
   setHandler(standingQuery, () => standing);
-  setHandler(freezeUpdate, async ({ by, reason }) => {
+  setHandler(freezeUpdate, async ({ by, reason, webhooks: subscriptions }) => {
     // A second freeze keeps the first one's who, when and why; it still sweeps pending actions again.
     if (!standing.frozen) {
-      standing = { agentId, frozen: true, frozenBy: by, frozenAt: new Date().toISOString(), reason };
+      const frozenAt = new Date().toISOString();
+      standing = { agentId, frozen: true, frozenBy: by, frozenAt, reason };
       publish();
+      webhooks.emit(subscriptions, 'agent.frozen', `${agentId}@${frozenAt}`, frozenAt, standing);
     }
     await cancelPendingActions({ agentId, by, reason });
     return standing;
@@ -56,6 +61,10 @@ export async function agentWorkflow(input: AgentWorkflowInput): Promise<void> {
   });
 
   await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS);
-  await condition(allHandlersFinished);
+  // No handler and no delivery may be under way: a new run would know of neither.
+  while (!allHandlersFinished() || !webhooks.idle()) {
+    await condition(allHandlersFinished);
+    await webhooks.settled();
+  }
   await continueAsNew<typeof agentWorkflow>({ agentId, standing, failures });
 }

@@ -4,6 +4,7 @@ import type { ActionState, ActionStatus } from '../domain/action.js';
 import type { BreakerSettings } from '../domain/breaker.js';
 import type { BreakerReport, BreakerWaiter, PermitKind } from '../domain/breaker-rules.js';
 import type { DecisionInput } from '../domain/decision.js';
+import type { WebhookSubscription } from '../domain/webhook-events.js';
 import type { AgentStanding, RecentFailure } from '../domain/standing.js';
 import type { SessionState, SessionTouch, StandingGrant } from '../domain/session.js';
 import type { SessionOutcome, StandingClaim, StandingUse } from '../domain/session-rules.js';
@@ -19,6 +20,11 @@ export function toolTaskQueue(taskQueue: string, tool: string): string {
 /** The task queue of the Slack calls, apart from the executors'. */
 export function slackTaskQueue(taskQueue: string): string {
   return `${taskQueue}-slack`;
+}
+
+/** The task queue of webhook deliveries: a hanging receiver holds slots of its own, never an executor's. */
+export function webhookTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-webhooks`;
 }
 
 /** Name of the action workflow type, for visibility queries. */
@@ -70,6 +76,8 @@ export const failureSignal = defineSignal<[RecentFailure]>('failure');
 export interface FreezeArgs {
   by: string;
   reason: string;
+  /** Receivers of `agent.frozen` in force at the freeze (ids only); absent when there are none. */
+  webhooks?: WebhookSubscription[];
 }
 
 /** Freezes the agent: nothing of it executes until it is unfrozen, and its pending actions are cancelled. */

@@ -7,6 +7,7 @@ import type { ActionInput, AssessContext, SessionFacts } from '../../domain/inpu
 import { compileParametersSchema, parametersIssues, type ParametersValidator } from '../../domain/parameters-schema.js';
 import type { AirlockConfig } from '../../config/index.js';
 import { paramsSha256 } from '../../lib/params-hash.js';
+import { subscriptionsFor } from '../../lib/webhook-receivers.js';
 import { ApiError, invalidRequest } from '../errors.js';
 import { actionIdFor, requestHashOf } from './ids.js';
 
@@ -95,6 +96,7 @@ export class ActionPreparer {
       executor.previewUrl ? { status: 'unavailable', error: 'the preview has not answered yet' } : undefined,
     );
     const actionId = actionIdFor(agent.id, request.idempotencyKey);
+    const webhooks = subscriptionsFor(file.webhooks, (event) => event.startsWith('action.'));
     return {
       ...context,
       actionId,
@@ -106,6 +108,7 @@ export class ActionPreparer {
       approvals: file.approvals,
       temporalUiUrl: temporalUiUrl(workflowIdOf(actionId)),
       slack: this.config.env.SLACK_BOT_TOKEN !== undefined,
+      ...(webhooks.length > 0 ? { webhooks } : {}),
     };
   }
 }

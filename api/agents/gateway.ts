@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { activeStanding, AgentStanding } from '../../domain/standing.js';
 import { configSource, type ConfigInput, type ConfigSource } from '../../config/live.js';
 import { StandingReader } from '../../lib/standing-reader.js';
+import { subscriptionsFor } from '../../lib/webhook-receivers.js';
 import type { agentWorkflow } from '../../workflows/agent-workflow.js';
 import { AGENT_WORKFLOW_TYPE, agentWorkflowId, freezeUpdate, runningActionsQuery, unfreezeUpdate, type FreezeArgs } from '../../workflows/messages.js';
 import { answeredWithin } from '../bounded.js';
@@ -60,6 +61,8 @@ export class AgentGateway {
   /** Freezes the agent (starting its workflow the first time) and waits until its pending actions are cancelled. */
   async freeze(agentId: string, args: FreezeArgs): Promise<AgentStanding> {
     this.agent(agentId);
+    const webhooks = subscriptionsFor(this.config.current.file.webhooks, (event) => event === 'agent.frozen');
+    if (webhooks.length > 0) args = { ...args, webhooks };
     const start = new WithStartWorkflowOperation<typeof agentWorkflow>(AGENT_WORKFLOW_TYPE, {
       workflowId: agentWorkflowId(agentId),
       taskQueue: this.config.current.env.AIRLOCK_TASK_QUEUE,

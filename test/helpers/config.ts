@@ -74,6 +74,8 @@ export interface TestConfigOptions {
   /** Retry settings for every tool; fast by default so failure tests take milliseconds. */
   retry?: { maxAttempts: number; initialInterval: string; backoffCoefficient: number; maximumInterval: string };
   executorTimeout?: string;
+  /** Webhook receivers (`webhooks` in the file), as written in YAML. */
+  webhooks?: Record<string, unknown>[];
   /** Last word on the raw file before it is validated. */
   edit?: (file: Record<string, any>) => void;
   /** Extra environment variables (Slack settings, say). */
@@ -98,6 +100,7 @@ export function testConfigYaml(options: Omit<TestConfigOptions, 'taskQueue' | 't
   // Sessions are an agent's and outlive a stack (tests reuse ids like session-1): a test
   // that judges budgets declares a session of its own with the budget it means.
   file.sessions.defaults.riskBudget = 1_000_000;
+  if (options.webhooks) file.webhooks = options.webhooks;
   options.edit?.(file);
   return stringify(file);
 }

@@ -2,7 +2,8 @@ import type { ActionState } from '../../domain/action.js';
 import { workflowIdOf } from '../../api/actions/ids.js';
 import { randomUUID } from 'node:crypto';
 import { agentWorkflowId, breakerWorkflowId, sessionWorkflowId } from '../../workflows/messages.js';
-import { isolatedTool, KEYS, REQUESTS } from '../helpers/config.js';
+import { isolatedAgent, isolatedTool, KEYS, REQUESTS } from '../helpers/config.js';
+import { startWebhookReceivers } from '../helpers/webhook-receiver.js';
 import { startSlackStandIn } from '../helpers/slack.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { startCountingTarget } from '../helpers/target.js';
@@ -37,6 +38,8 @@ export const REQUIRED_PATHS = [
   'slack-queue-approved',
   'executed-main-queue',
   'tool-overflow',
+  'webhooks-delivered',
+  'agent-frozen-webhook',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -223,6 +226,33 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     await flakyTarget.close();
     ids.set('breaker-waited', { stack: breaking, id: waited.id });
 
+    // Since webhooks: a review approved with a receiver of every action event (one answering 500 once), and an
+    // agent's freeze told to a receiver of agent.frozen.
+    const hooks = await startWebhookReceivers();
+    hooks.respond('flaky', (_d, index) => (index === 0 ? 500 : 200));
+    const hookedAgent = isolatedAgent('rec-hooked');
+    const fast = { maxAttempts: 3, initialInterval: '50ms', backoffCoefficient: 2, maximumInterval: '200ms' };
+    const hooked = await startStack({
+      webhooks: [
+        { url: hooks.url('all'), secret: `whsec_${Buffer.alloc(32, 7).toString('base64')}`, events: ['action.awaiting_approval', 'action.approved', 'action.succeeded', 'agent.frozen'], retry: fast },
+        { url: hooks.url('flaky'), secret: `whsec_${Buffer.alloc(32, 9).toString('base64')}`, events: ['action.succeeded'], retry: fast },
+      ],
+      edit: (file) => hookedAgent.addTo(file),
+    });
+    extra.push(hooked);
+    try {
+      const announced = await submit(hooked, REQUESTS.prodUpdate({ sessionId: `rec-hooks-${randomUUID().slice(0, 8)}` }));
+      await decide(hooked, announced.id, KEYS.bob, { decision: 'approve', version: 1 });
+      await hooked.client.workflow.getHandle(workflowIdOf(announced.id)).result();
+      ids.set('webhooks-delivered', { stack: hooked, id: announced.id });
+      await hooked.call('POST', `/v1/agents/${hookedAgent.id}/freeze`, { key: KEYS.alice, body: { reason: 'recording the corpus' } });
+      await waitUntil(() => hooks.to('all').some((d) => d.body.type === 'agent.frozen'));
+      // The delivery's completion is in the history before it is taken.
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await hooks.close();
+    }
+
     const out: { name: Path; workflowId: string }[] = [];
     for (const name of REQUIRED_PATHS) {
       if (name === 'session-closed') {
@@ -239,6 +269,10 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
       // The agent's workflow runs for as long as the agent exists: its history so far is the record.
       if (name === 'agent-frozen-unfrozen') {
         out.push({ name, workflowId: agentWorkflowId('support-agent') });
+        continue;
+      }
+      if (name === 'agent-frozen-webhook') {
+        out.push({ name, workflowId: agentWorkflowId(hookedAgent.id) });
         continue;
       }
       const { stack: owner, id } = ids.get(name)!;
