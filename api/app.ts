@@ -123,7 +123,11 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
   app.use('/v1/admin', adminRoutes(live));
   app.use('/v1/tools', toolRoutes(new ToolGateway(client, live)));
   // Exactly /mcp: the gateway in front of upstream MCP servers has /mcp/<upstream>.
-  app.all('/mcp', parseJson, ...mcpServer({ config: live, gateway, submitter, sessions }));
+  // Declared per method, so the OpenAPI route check sees them; GET and DELETE answer 405 (stateless: no stream, no session).
+  const mcp = mcpServer({ config: live, gateway, submitter, sessions });
+  app.post('/mcp', parseJson, ...mcp);
+  app.get('/mcp', ...mcp);
+  app.delete('/mcp', ...mcp);
 
   app.use((req, _res) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);

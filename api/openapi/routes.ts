@@ -63,6 +63,8 @@ export interface RouteFeatures {
 const Health = z.object({ ok: z.literal(true) });
 /** The readiness answer. */
 const Ready = z.object({ ok: z.literal(true), temporal: z.literal('reachable') });
+/** A JSON-RPC 2.0 message (or batch) of MCP: the MCP SDK checks it further. */
+const McpMessage = z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]);
 /** A JSON Web Key Set (RFC 7517): the grants' public keys. */
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
 
@@ -117,6 +119,21 @@ export const ROUTES: RouteDoc[] = [
     summary: 'This document',
     answers: { 200: { description: 'The OpenAPI 3.1 document of this API' } },
   },
+  {
+    method: 'post', path: '/mcp', tag: 'mcp', audience: 'agents',
+    summary: "Airlock's MCP server (Streamable HTTP, stateless)",
+    description: 'JSON-RPC 2.0 over MCP Streamable HTTP: tools request_action, get_action, cancel_action, wait_for_action, open_session. An operator key is refused (403).',
+    body: McpMessage,
+    answers: {
+      200: { description: 'The JSON-RPC answer', contentType: ['application/json', 'text/event-stream'] },
+      202: { description: 'A notification or response, accepted' },
+    },
+  },
+  ...(['get', 'delete'] as const).map((method): RouteDoc => ({
+    method, path: '/mcp', tag: 'mcp', audience: 'agents',
+    summary: method === 'get' ? 'No stream: the MCP server is stateless' : 'No session to end: the MCP server is stateless',
+    answers: { 405: { description: 'Method not allowed (send POST)' } },
+  })),
   {
     method: 'post', path: '/slack/events', tag: 'slack', audience: 'public', when: 'slackEvents',
     summary: "Slack's events and interactions (Bolt)",
