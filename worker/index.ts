@@ -101,6 +101,7 @@ export function activityDepsFor(config: ConfigInput, grantKeys: GrantKeys): Acti
     signer: createGrantSigner(grantKeys, signerOptions(file.grants)),
     policy: () => source.current.file.policy,
     tools: () => source.current.file.tools,
+    mcp: { upstreams: () => source.current.file.mcp.upstreams, configPath: () => source.current.path },
   };
 }
 
