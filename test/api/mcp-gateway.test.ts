@@ -92,6 +92,33 @@ describe('MCP gateway (/mcp/<upstream>)', () => {
     await client.close();
   });
 
+  it("returns a tool's isError as the upstream gave it, and fails the action without retrying it", async () => {
+    const { client } = await connect(gatewayUrl(), agent.key);
+    const result = (await client.callTool({ name: 'read_file', arguments: { path: 'missing.txt' } })) as CallToolResult;
+    assert.equal(result.isError, true);
+    assert.deepEqual(result.content, [{ type: 'text', text: 'no such file: missing.txt' }]);
+    const calls = upstream.callsOf('read_file').filter((c) => c.arguments.path === 'missing.txt');
+    assert.equal(calls.length, 1);
+    const state = await stack.waitFor(calls[0]!.airlock!.actionId!, ['failed']);
+    assert.equal(state.attempts, 1);
+    assert.equal(state.error?.code, 'ExecutorRejected');
+    assert.equal(state.result?.mcp?.isError, true);
+    await client.close();
+  });
+
+  it('retries an upstream that answers 503, and the tool runs once', async () => {
+    const { client } = await connect(gatewayUrl(), agent.key);
+    upstream.failNext(1);
+    const result = (await client.callTool({ name: 'read_file', arguments: { path: 'retry.txt' } })) as CallToolResult;
+    assert.deepEqual(result.content, [{ type: 'text', text: 'contents of retry.txt' }]);
+    const calls = upstream.callsOf('read_file').filter((c) => c.arguments.path === 'retry.txt');
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]!.airlock?.attempt, 2);
+    const state = await stack.waitFor(calls[0]!.airlock!.actionId!, ['succeeded']);
+    assert.equal(state.attempts, 2);
+    await client.close();
+  });
+
   it('holds a delete for approval, and the repeat call after approval (through a restarted API, then again) gets the upstream result from one upstream call', async () => {
     const { client, transport } = await connect(gatewayUrl(), agent.key);
     const args = { path: 'old.log' };

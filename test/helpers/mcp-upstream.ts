@@ -36,6 +36,8 @@ export async function startMcpUpstream() {
     const server = new McpServer({ name: 'files', version: '1.0.0' });
     server.registerTool('read_file', { description: 'Read a file', inputSchema: { path: z.string() } }, async (args, extra) => {
       record('read_file', args, extra);
+      // The tool's own failure: an answer with isError, not a protocol error.
+      if (args.path.startsWith('missing')) return { isError: true, content: [{ type: 'text', text: `no such file: ${args.path}` }] };
       return { content: [{ type: 'text', text: `contents of ${args.path}` }] };
     });
     server.registerTool(
@@ -56,7 +58,12 @@ export async function startMcpUpstream() {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const app = express();
   app.use(express.json());
+  let failing = 0;
   app.all('/mcp', async (req, res) => {
+    if (failing > 0) {
+      failing--;
+      return void res.status(503).json({ error: 'down for a moment' });
+    }
     const id = req.get('mcp-session-id');
     let transport = id === undefined ? undefined : sessions.get(id);
     if (!transport) {
@@ -73,6 +80,10 @@ export async function startMcpUpstream() {
   return {
     url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`,
     calls,
+    /** Answers the next `n` HTTP requests 503 (the upstream is down), before any reaches a tool. */
+    failNext(n: number) {
+      failing = n;
+    },
     /** The `tools/call`s of one tool. */
     callsOf: (tool: string) => calls.filter((c) => c.tool === tool),
     async close() {
