@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
@@ -55,16 +59,21 @@ describe('MCP gateway (/mcp/<upstream>)', () => {
   const agent = isolatedAgent('mcp-gw');
   const reader = isolatedAgent('mcp-reader');
   const gatewayUrl = () => `${stack.url}/mcp/files`;
+  const stdioLog = join(mkdtempSync(join(tmpdir(), 'airlock-mcp-stdio-')), 'calls.jsonl');
 
   before(async () => {
     upstream = await startMcpUpstream();
     stack = await startStack({
       edit: (file) => {
         agent.addTo(file);
-        file.agents.at(-1).tools = ['files.*'];
+        file.agents.at(-1).tools = ['files.*', 'local.*'];
         reader.addTo(file);
         file.agents.at(-1).tools = ['files.read_file'];
         file.mcp = mcpSection(upstream.url);
+        file.mcp.upstreams.local = {
+          command: [process.execPath, fileURLToPath(new URL('../helpers/mcp-stdio-upstream.js', import.meta.url)), stdioLog],
+          tools: { Echo: { operation: 'read', environment: 'dev', reversible: true } },
+        };
       },
     });
   });
@@ -116,6 +125,18 @@ describe('MCP gateway (/mcp/<upstream>)', () => {
     assert.equal(calls[0]!.airlock?.attempt, 2);
     const state = await stack.waitFor(calls[0]!.airlock!.actionId!, ['succeeded']);
     assert.equal(state.attempts, 2);
+    await client.close();
+  });
+
+  it('reaches a stdio upstream (a command) for its tools and their calls, by the upstream\'s own tool name', async () => {
+    const { client } = await connect(`${stack.url}/mcp/local`, agent.key);
+    assert.deepEqual((await client.listTools()).tools.map((t) => t.name), ['Echo']);
+    const result = (await client.callTool({ name: 'Echo', arguments: { text: 'hi' } })) as CallToolResult;
+    assert.deepEqual(result.content, [{ type: 'text', text: 'echo: hi' }]);
+    const lines = readFileSync(stdioLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { airlock: { actionId: string } });
+    assert.equal(lines.length, 1);
+    const state = await stack.waitFor(lines[0]!.airlock.actionId, ['succeeded']);
+    assert.equal(state.tool, 'local.echo');
     await client.close();
   });
 
