@@ -19,6 +19,9 @@ import { exampleYaml, isolatedAgent, KEYS, testConfig } from '../helpers/config.
 import { testGrantKeys } from '../helpers/grants.js';
 import { startMcpUpstream, type McpUpstream } from '../helpers/mcp-upstream.js';
 import { startStack, type Stack } from '../helpers/stack.js';
+import { actionIdFor } from '../../api/actions/ids.js';
+import { idempotencyKeyOf } from '../../api/mcp/gateway-call.js';
+import type { AgentConfig } from '../../domain/config.js';
 import { parse } from 'yaml';
 
 /** The `mcp` section of the tests: `files` in front of the test upstream, read auto and delete for review. */
@@ -66,7 +69,7 @@ describe('MCP gateway (/mcp/<upstream>)', () => {
     stack = await startStack({
       edit: (file) => {
         agent.addTo(file);
-        file.agents.at(-1).tools = ['files.*', 'local.*'];
+        file.agents.at(-1).tools = ['files.*', 'local.*', 'gone.*'];
         reader.addTo(file);
         file.agents.at(-1).tools = ['files.read_file'];
         file.mcp = mcpSection(upstream.url);
@@ -74,6 +77,8 @@ describe('MCP gateway (/mcp/<upstream>)', () => {
           command: [process.execPath, fileURLToPath(new URL('../helpers/mcp-stdio-upstream.js', import.meta.url)), stdioLog],
           tools: { Echo: { operation: 'read', environment: 'dev', reversible: true } },
         };
+        // Nothing listens there: its tools can never be checked, so never called.
+        file.mcp.upstreams.gone = { url: 'http://127.0.0.1:1/mcp', timeout: '1s', tools: { anything: { operation: 'read', environment: 'dev', reversible: true } } };
       },
     });
   });
@@ -140,6 +145,18 @@ describe('MCP gateway (/mcp/<upstream>)', () => {
     await client.close();
   });
 
+  it('fails calls to an upstream that cannot be reached for its schema, and records no action', async () => {
+    const { client, transport } = await connect(`${stack.url}/mcp/gone`, agent.key);
+    await assert.rejects(client.listTools(), /upstream gone cannot be reached/);
+    const result = (await client.callTool({ name: 'anything', arguments: {} })) as CallToolResult;
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /^upstream_unavailable: MCP upstream gone cannot be reached/);
+    // The action this call would have been: there is none.
+    const key = idempotencyKeyOf({ agent: { id: agent.id } as AgentConfig, upstream: 'gone', mcpSessionId: transport.sessionId!, tool: 'anything', arguments: {} });
+    assert.equal((await stack.call('GET', `/v1/actions/${actionIdFor(agent.id, key)}`, { key: KEYS.alice })).status, 404);
+    await client.close();
+  });
+
   it('holds a delete for approval, and the repeat call after approval (through a restarted API, then again) gets the upstream result from one upstream call', async () => {
     const { client, transport } = await connect(gatewayUrl(), agent.key);
     const args = { path: 'old.log' };
@@ -149,6 +166,8 @@ describe('MCP gateway (/mcp/<upstream>)', () => {
     assert.equal(action.status, 'awaiting_approval');
     assert.equal(action.risk.tier, 'review');
     assert.equal(textOf(first), `awaiting approval (action ${action.id}) — call again with the same arguments to get the result`);
+    const key = idempotencyKeyOf({ agent: { id: agent.id } as AgentConfig, upstream: 'files', mcpSessionId: transport.sessionId!, tool: 'delete_file', arguments: args });
+    assert.equal(actionIdFor(agent.id, key), action.id);
     assert.equal(upstream.callsOf('delete_file').length, 0);
 
     const decided = await stack.call('POST', `/v1/actions/${action.id}/decision`, { key: KEYS.alice, body: { decision: 'approve', version: 1 } });
