@@ -29,6 +29,7 @@ import type { ConfigSource } from '../../config/live.js';
 import type { AgentConfig } from '../../domain/config.js';
 import { matchesAny } from '../../domain/glob.js';
 import { mcpToolName } from '../../domain/mcp-tools.js';
+import type { Logger } from '../../lib/logger.js';
 import type { ActionGateway } from '../actions/gateway.js';
 import type { ActionSubmitter } from '../actions/submit.js';
 import { requireAgent } from '../auth.js';
@@ -65,7 +66,7 @@ function isInitialize(body: unknown): boolean {
 }
 
 /** The MCP server of one request: this agent, this upstream, this MCP session. */
-function serverFor(deps: McpGatewayDeps, agent: AgentConfig, upstream: string, mcpSessionId: string, log: Parameters<typeof callThroughGateway>[2]): Server {
+function serverFor(deps: McpGatewayDeps, agent: AgentConfig, upstream: string, mcpSessionId: string, log: Logger): Server {
   const server = new Server({ name: `airlock-gateway-${upstream}`, version: '0.1.0' }, { capabilities: { tools: {} } });
   // The upstream's tools that the configuration lists and this agent may request, by the upstream's own names.
   const offered = (name: string) => {
