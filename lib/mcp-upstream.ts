@@ -5,10 +5,14 @@
  * its own grant in its headers, and nothing is left open between calls.
  */
 import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { McpUpstreamConfig } from '../domain/config.js';
+
+/** How long ending an upstream's session may take. */
+const TERMINATE_MS = 1_000;
 
 /** How Airlock introduces itself to upstreams. */
 const CLIENT_INFO = { name: 'airlock-gateway', version: '0.1.0' };
@@ -45,8 +49,11 @@ export async function withUpstream<T>(upstream: McpUpstreamConfig, options: Upst
     await client.connect(transport, { timeout: options.timeoutMs });
     return await use(client, Math.max(1, options.timeoutMs - (Date.now() - started)));
   } finally {
-    // An HTTP upstream with sessions is told this one is over (best effort), so none piles up there.
-    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) await transport.terminateSession().catch(() => {});
+    // An HTTP upstream with sessions is told this one is over (best effort, and briefly: a hung
+    // upstream must not hold the attempt past its timeout), so none piles up there.
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) {
+      await Promise.race([transport.terminateSession().catch(() => {}), sleep(TERMINATE_MS, undefined, { ref: false })]);
+    }
     await client.close().catch(() => {});
   }
 }
