@@ -41,7 +41,8 @@ export function createAssessActivity(previewHttpTool: PreviewHttpTool) {
   return async function assessAction(input: AssessActionInput): Promise<AssessActionOutput> {
     const { attempt } = Context.current().info;
     const hash = paramsSha256(input.parameters);
-    const previewUrl = input.context.tool.executor.previewUrl;
+    const { executor } = input.context.tool;
+    const previewUrl = executor.type === 'http' ? executor.previewUrl : undefined;
     let preview: PreviewOutcome | undefined;
     if (previewUrl) {
       try {

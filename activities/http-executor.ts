@@ -11,6 +11,7 @@ import type { SlotMode, ToolSlots } from './tool-slots.js';
 import type { SessionOutcome } from '../domain/session-rules.js';
 import type { SessionLedger, SessionRef } from './session.js';
 import { callTool, isRetryableStatus, ToolUnreachable, type ToolAnswer } from './tool-call.js';
+import type { McpCall, McpExecutor } from './mcp-executor.js';
 
 /** What the executor receives as the JSON body: the action, never Airlock's credentials. */
 export interface ExecutorPayload {
@@ -27,9 +28,15 @@ export interface ExecutorPayload {
   version: number;
 }
 
-/** Input of {@link executeHttpTool}. */
-export interface ExecuteHttpToolInput {
-  url: string;
+/**
+ * Input of {@link executeHttpTool}: an HTTP executor's `url`, or, for a tool of
+ * an upstream MCP server, `mcp` (the worker reads how to reach the upstream from
+ * its own configuration).
+ */
+export type ExecuteHttpToolInput = ExecuteToolInput & ({ url: string; mcp?: undefined } | { mcp: McpCall; url?: undefined });
+
+/** What every execution's input carries, whatever the executor. */
+export interface ExecuteToolInput {
   timeoutMs: number;
   /** The tool's `retry.maximumInterval`: a longer `Retry-After` is cut to it. */
   maxRetryDelayMs: number;
@@ -119,6 +126,8 @@ export function createHttpExecutor(
   breakers?: ToolBreakers,
   /** Each tool's executions in flight on this worker; without them nothing is bounded here. */
   slots?: ToolSlots,
+  /** Calls upstream MCP tools; without it an `mcp` execution fails for good, saying why. */
+  mcp?: McpExecutor,
 ) {
   /**
    * Calls a tool's HTTP executor once per attempt, with a grant signed for that
@@ -126,7 +135,9 @@ export function createHttpExecutor(
    * are retried by Temporal's retry policy; any other 4xx fails at once.
    * `Idempotency-Key` lets the target drop repeats. While the tool's breaker is
    * open it is not called: the attempt fails with `BreakerOpen` and the
-   * workflow waits for the breaker (see `activities/breakers.ts`).
+   * workflow waits for the breaker (see `activities/breakers.ts`). A tool of an
+   * upstream MCP server (`input.mcp`) is called through `mcp-executor.ts` instead,
+   * after the same slots, breaker and re-authorization.
    */
   return async function executeHttpTool(input: ExecuteHttpToolInput): Promise<ExecuteHttpToolOutput> {
     // A slot first: an execution refused one has called nothing, and its breaker hears nothing of it.
@@ -150,6 +161,16 @@ export function createHttpExecutor(
     if (input.session) await checkSession(input.session);
     reauthorizeTier(policyOf?.(), input);
     await admit();
+    const succeeded = (result: ExecutionResult): ExecuteHttpToolOutput => {
+      if (ledger && input.session && input.sessionOutcome) {
+        ledger.add(Context.current().client, input.session, { ...input.sessionOutcome, outcome: 'succeeded', at: new Date().toISOString() });
+      }
+      return { result, attempt };
+    };
+    if (input.mcp) {
+      if (!mcp) throw ApplicationFailure.create({ message: 'this worker cannot call MCP upstreams', type: 'ExecutorRejected', nonRetryable: true, details: [{ attempt }] });
+      return succeeded(await mcp(input.mcp, { ...input, attempt }));
+    }
     let answer: ToolAnswer;
     try {
       answer = await callTool(signer, fetchImpl, {
@@ -168,12 +189,7 @@ export function createHttpExecutor(
     }
 
     const result: ExecutionResult = { httpStatus: answer.status, body: answer.body, truncated: answer.truncated };
-    if (answer.status >= 200 && answer.status < 300) {
-      if (ledger && input.session && input.sessionOutcome) {
-        ledger.add(Context.current().client, input.session, { ...input.sessionOutcome, outcome: 'succeeded', at: new Date().toISOString() });
-      }
-      return { result, attempt };
-    }
+    if (answer.status >= 200 && answer.status < 300) return succeeded(result);
 
     const details: ExecutorFailureDetails = { attempt, result };
     if (isRetryableStatus(answer.status)) {

@@ -1,13 +1,14 @@
 /** Every piece of I/O the workflows do, built by {@link createActivities}. */
 import type { WebClient } from '@slack/web-api';
 import { breakerSettingsOf } from '../domain/breaker.js';
-import { maxConcurrentOf, type ToolConfig, type WebhookConfig } from '../domain/config.js';
+import { maxConcurrentOf, type McpUpstreamConfig, type ToolConfig, type WebhookConfig } from '../domain/config.js';
 import type { ResolvedPolicy } from '../domain/policy.js';
 import type { GrantSigner } from '../grants/sign.js';
 import { createAssessActivity } from './assess.js';
 import { ToolBreakers } from './breakers.js';
 import { ToolSlots } from './tool-slots.js';
 import { createHttpExecutor } from './http-executor.js';
+import { createMcpExecutor } from './mcp-executor.js';
 import { createHttpPreview } from './http-preview.js';
 import { createSessionActivities, createSessionCheck, SessionLedger } from './session.js';
 import { createSlackActivities } from './slack.js';
@@ -29,6 +30,8 @@ export interface ActivityDeps {
   tools?: () => Record<string, ToolConfig>;
   /** The webhook receivers in force in this worker, read at every delivery: URLs and secrets never travel in a workflow. */
   webhooks?: () => readonly WebhookConfig[];
+  /** The MCP upstreams in force in this worker, read at every attempt; without them `mcp` executions fail, saying why. */
+  mcp?: { upstreams: () => Record<string, McpUpstreamConfig>; configPath: () => string };
 }
 
 /** Builds the activities a worker registers. */
@@ -37,7 +40,7 @@ export function createActivities(deps: ActivityDeps) {
   const maxConcurrent = perTool(deps.tools, maxConcurrentOf);
   return {
     assessAction: createAssessActivity(createHttpPreview(deps.signer, deps.fetch)),
-    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), deps.ledger ?? new SessionLedger(), breakerSettings && new ToolBreakers(breakerSettings), maxConcurrent && new ToolSlots(maxConcurrent)),
+    executeHttpTool: createHttpExecutor(deps.signer, deps.fetch, createStandingCheck(), deps.policy, createSessionCheck(), deps.ledger ?? new SessionLedger(), breakerSettings && new ToolBreakers(breakerSettings), maxConcurrent && new ToolSlots(maxConcurrent), deps.mcp && createMcpExecutor({ signer: deps.signer, ...deps.mcp })),
     ...createStandingActivities(),
     ...createSessionActivities(deps.slack),
     ...createSlackActivities(deps.slack),
@@ -56,6 +59,7 @@ function perTool<T>(tools: (() => Record<string, ToolConfig>) | undefined, of: (
   };
 }
 
+export type { McpCall } from './mcp-executor.js';
 export type { ExecuteHttpToolInput, ExecuteHttpToolOutput, ExecutorFailureDetails, ExecutorPayload, TierRoseDetails } from './http-executor.js';
 export type { CardTarget } from './slack.js';
 export type { AssessActionInput, AssessActionOutput } from './assess.js';

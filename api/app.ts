@@ -14,6 +14,8 @@ import { toolRoutes } from './tools/routes.js';
 import { ActionGateway } from './actions/gateway.js';
 import { ActionSubmitter } from './actions/submit.js';
 import { SessionGateway } from './sessions/gateway.js';
+import { mcpGatewayRoutes } from './mcp/gateway.js';
+import { UpstreamSchemas } from './mcp/upstream-schemas.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { mcpServer } from './mcp/server.js';
 import { authenticate } from './auth.js';
@@ -94,7 +96,8 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
 
   const agents = new AgentGateway(client, live);
   const sessions = new SessionGateway(client, live);
-  const gateway = new ActionGateway(client, live, agents.standing, sessions);
+  const upstreams = new UpstreamSchemas(live);
+  const gateway = new ActionGateway(client, live, agents.standing, sessions, upstreams);
   const submitter = new ActionSubmitter(gateway, agents, () => live.current.file.limits);
   const slackClient = slackEnabled(live.current)
     ? new WebClient(env.SLACK_BOT_TOKEN, { slackApiUrl: env.SLACK_API_URL, retryConfig: SLACK_LISTENER_RETRY })
@@ -128,6 +131,8 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
   app.post('/mcp', parseJson, ...mcp);
   app.get('/mcp', ...mcp);
   app.delete('/mcp', ...mcp);
+  // Only /mcp/<upstream>: /mcp itself is Airlock's own MCP server.
+  app.use(mcpGatewayRoutes({ config: live, submitter, gateway, upstreams, authenticate: authenticate(live), json: (req, res, next) => jsonParser()(req, res, next) }));
 
   app.use((req, _res) => {
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);

@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   invalid_config: 422,
   temporal_unavailable: 503,
   worker_unavailable: 503,
+  upstream_unavailable: 503,
   internal: 500,
 } as const;
 

@@ -56,7 +56,7 @@ function fromBodyParser(err: BodyParserError): ApiError | undefined {
 }
 
 /** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: the Temporal frontend cannot be reached right now. */
-function isTemporalUnreachable(err: unknown): boolean {
+export function isTemporalUnreachable(err: unknown): boolean {
   const code = (e: unknown) => (typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined);
   const cause = err instanceof ServiceError ? err.cause : err;
   return isGrpcServiceError(cause) && (code(cause) === 14 || code(cause) === 4);

@@ -175,11 +175,21 @@ export const Approval = z.object({
 });
 export type Approval = z.infer<typeof Approval>;
 
+/** The result of an MCP `tools/call`, as the upstream gave it. */
+export const McpResult = z.object({
+  content: z.array(z.record(z.string(), z.unknown())),
+  structuredContent: z.record(z.string(), z.unknown()).optional(),
+  isError: z.boolean().optional(),
+});
+export type McpResult = z.infer<typeof McpResult>;
+
 /** What the tool's executor answered (body truncated). */
 export const ExecutionResult = z.object({
   httpStatus: z.number().int(),
   body: z.string(),
   truncated: z.boolean(),
+  /** An upstream MCP tool's result, as it gave it (then `httpStatus` is 200 and `body` its JSON, cut at 4 KiB). */
+  mcp: McpResult.optional(),
 });
 export type ExecutionResult = z.infer<typeof ExecutionResult>;
 

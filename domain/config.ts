@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Environment, MAX_PARAMETERS_DEPTH, Operation, PrincipalId, Sensitivity, Tier, ToolName } from './action.js';
 import { Duration } from './duration.js';
+import { mcpToolIssues, mcpTools } from './mcp-tools.js';
 import { Policy } from './policy.js';
 import { WEBHOOK_EVENTS } from './webhook-events.js';
 
@@ -41,7 +42,7 @@ export const RetryConfig = z.strictObject({
 export type RetryConfig = z.output<typeof RetryConfig>;
 
 /** How a tool is executed in one environment: an HTTP endpoint that receives the action as JSON. */
-export const ExecutorConfig = z.strictObject({
+export const HttpExecutorConfig = z.strictObject({
   type: z.literal('http'),
   url: z.url({ protocol: /^https?$/ }),
   /** Asked, before scoring, what the exact call would do (a dry run). */
@@ -51,7 +52,32 @@ export const ExecutorConfig = z.strictObject({
   /** The whole execution, retries included: past it the action is `failed`. */
   deadline: Duration.default(600_000),
 });
+export type HttpExecutorConfig = z.output<typeof HttpExecutorConfig>;
+
+/**
+ * A tool of an upstream MCP server (`mcp.upstreams`): executed with the
+ * upstream's `tools/call`. Synthesized from the `mcp` section, never written
+ * under `tools:`.
+ */
+export const McpExecutorConfig = z.strictObject({
+  type: z.literal('mcp'),
+  /** The upstream's name under `mcp.upstreams`; the worker reads how to reach it from its own configuration. */
+  upstream: z.string().min(1),
+  /** The tool's name as the upstream spells it. */
+  tool: z.string().min(1),
+  timeout: Duration.default(10_000),
+  deadline: Duration.default(600_000),
+});
+export type McpExecutorConfig = z.output<typeof McpExecutorConfig>;
+
+/** How a tool is executed in one environment. */
+export const ExecutorConfig = z.discriminatedUnion('type', [HttpExecutorConfig, McpExecutorConfig]);
 export type ExecutorConfig = z.output<typeof ExecutorConfig>;
+
+/** The executor's preview endpoint, if it has one (MCP tools have none). */
+export function previewUrlOf(executor: ExecutorConfig): string | undefined {
+  return executor.type === 'http' ? executor.previewUrl : undefined;
+}
 
 /** An RFC 6901 JSON Pointer into the parameters (`/amount`, `/where/ids`); an array counts its length. */
 const JsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)*$/, 'must be a JSON Pointer like /amount');
@@ -75,12 +101,8 @@ export const BreakerConfig = z.strictObject({
 });
 export type BreakerConfig = z.output<typeof BreakerConfig>;
 
-/**
- * One tool Airlock can run for agents, with the facts about it that the agent
- * cannot change: what it does, where it runs, what its parameters look like
- * and where in them its impact is.
- */
-export const ToolConfig = z.strictObject({
+/** The fields of a tool (shared with the tools of MCP upstreams, which take most of them). */
+const toolFields = {
   description: z.string().optional(),
   /** What the tool does; a request claiming another operation is refused. */
   operation: Operation,
@@ -104,12 +126,19 @@ export const ToolConfig = z.strictObject({
   /** Executions of this tool in flight at once on one worker (default 10), so a slow tool cannot take every slot. */
   maxConcurrent: MaxConcurrent.optional(),
   breaker: BreakerConfig.optional(),
-})
-  // One bound, settable in either place (the breaker's spelling reads well beside its other settings); two different ones would be a guess.
-  .refine((t) => t.maxConcurrent === undefined || t.breaker?.maxConcurrent === undefined || t.maxConcurrent === t.breaker.maxConcurrent, {
-    message: 'differs from the tool\'s maxConcurrent; set one of them',
-    path: ['breaker', 'maxConcurrent'],
-  });
+};
+
+// One bound, settable in either place (the breaker's spelling reads well beside its other settings); two different ones would be a guess.
+const oneMaxConcurrent = (t: { maxConcurrent?: number | undefined; breaker?: { maxConcurrent?: number | undefined } | undefined }) =>
+  t.maxConcurrent === undefined || t.breaker?.maxConcurrent === undefined || t.maxConcurrent === t.breaker.maxConcurrent;
+const twoMaxConcurrents = { message: 'differs from the tool\'s maxConcurrent; set one of them', path: ['breaker', 'maxConcurrent'] };
+
+/**
+ * One tool Airlock can run for agents, with the facts about it that the agent
+ * cannot change: what it does, where it runs, what its parameters look like
+ * and where in them its impact is.
+ */
+export const ToolConfig = z.strictObject(toolFields).refine(oneMaxConcurrent, twoMaxConcurrents);
 export type ToolConfig = z.output<typeof ToolConfig>;
 
 /** How many executions of the tool one worker runs at once. */
@@ -264,6 +293,51 @@ export const WebhookConfig = z
   })
   .refine((w) => (w.secret === undefined) !== (w.secretEnv === undefined), { message: 'set one of secret and secretEnv', path: ['secret'] });
 export type WebhookConfig = z.output<typeof WebhookConfig>;
+const { executors: _executors, parameters: _parameters, ...factFields } = toolFields;
+
+/** The longest a gateway call waits for its action: MCP clients time requests out (often at 60 s). */
+export const MAX_MCP_WAIT_MS = 50_000;
+
+/** An upstream's name: one lower-case word, the path segment agents connect to (`/mcp/<name>`) and the first part of its tools' names. */
+export const McpUpstreamName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be one lower-case word (letters, digits, - or _), like files');
+
+/**
+ * The facts of one upstream MCP tool, as for a tool under `tools:`, with the one
+ * environment it serves instead of executors; its parameters' schema is the
+ * upstream's own `inputSchema`.
+ */
+export const McpToolConfig = z
+  .strictObject({
+    ...factFields,
+    /** The environment the upstream acts on (scored like any other action's). */
+    environment: Environment,
+  })
+  .refine(oneMaxConcurrent, twoMaxConcurrents);
+export type McpToolConfig = z.output<typeof McpToolConfig>;
+
+/** An MCP server Airlock stands in front of: reached over Streamable HTTP (`url`) or stdio (`command`). */
+export const McpUpstreamConfig = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** A program speaking MCP on stdin/stdout, run from the configuration file's folder: `["node", "server.js"]`. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** One call of the upstream (connecting included). */
+    timeout: Duration.default(10_000),
+    /** A whole execution, retries included. */
+    deadline: Duration.default(600_000),
+    /** The upstream's tools that agents may request, by the upstream's own names; any other is not exposed. */
+    tools: z.record(z.string().min(1).max(128), McpToolConfig),
+  })
+  .refine((u) => (u.url === undefined) !== (u.command === undefined), { message: 'give exactly one of url and command', path: ['url'] });
+export type McpUpstreamConfig = z.output<typeof McpUpstreamConfig>;
+
+/** Airlock as a gateway in front of MCP servers (`/mcp/<upstream>`). */
+export const McpConfig = z.strictObject({
+  /** How long a gateway call waits for its action (approval and execution) before answering "awaiting approval"; at most 50 s. */
+  wait: Duration.default(20_000).refine((ms) => ms <= MAX_MCP_WAIT_MS, { message: 'at most 50s' }),
+  upstreams: z.record(McpUpstreamName, McpUpstreamConfig).default({}),
+});
+export type McpConfig = z.output<typeof McpConfig>;
 
 /** The Airlock configuration file (`airlock.yaml`). */
 export const AirlockFile = z
@@ -294,6 +368,7 @@ export const AirlockFile = z
     }),
     /** Receivers of signed webhooks. */
     webhooks: z.array(WebhookConfig).default([]),
+    mcp: McpConfig.default({ wait: 20_000, upstreams: {} }),
   })
   .superRefine((file, ctx) => {
     const seen = new Map<string, string>();
@@ -316,5 +391,15 @@ export const AirlockFile = z
       if (urls.has(w.url)) ctx.addIssue({ code: 'custom', path: ['webhooks', i, 'url'], message: 'duplicate url; list each receiver once' });
       urls.add(w.url);
     });
-  });
+    for (const [name, tool] of Object.entries(file.tools)) {
+      for (const [environment, executor] of Object.entries(tool.executors)) {
+        if (executor?.type === 'mcp') {
+          ctx.addIssue({ code: 'custom', path: ['tools', name, 'executors', environment, 'type'], message: 'MCP tools are declared under mcp.upstreams.<name>.tools' });
+        }
+      }
+    }
+    for (const issue of mcpToolIssues(file.mcp, file.tools)) ctx.addIssue({ code: 'custom', ...issue });
+  })
+  // Each upstream tool becomes a tool like any other, so every fact, rule, breaker and grant applies to it.
+  .transform((file) => ({ ...file, tools: { ...file.tools, ...mcpTools(file.mcp) } }));
 export type AirlockFile = z.output<typeof AirlockFile>;

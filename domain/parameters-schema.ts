@@ -1,4 +1,5 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { Ajv as Ajv07 } from 'ajv';
 import { fieldPath, type FieldIssue } from '../lib/issues.js';
 
 // One compiler for every tool's schema; `allErrors` so one 400 names every bad path.
@@ -37,4 +38,18 @@ function issueOf(error: ErrorObject): FieldIssue {
 export function parametersIssues(validate: ParametersValidator, parameters: unknown): FieldIssue[] {
   if (validate(parameters)) return [];
   return (validate.errors ?? []).map(issueOf);
+}
+
+/**
+ * Compiles an upstream MCP tool's `inputSchema`, which Airlock does not write:
+ * draft-07 (what most MCP SDKs emit, by its `$schema`) or 2020-12, not strict
+ * (unknown keywords and formats are the upstream's business), with a compiler
+ * of its own per call so `$id`s of two fetches cannot clash. Throws with ajv's
+ * reason when it does not compile.
+ */
+export function compileUpstreamSchema(schema: Record<string, unknown>): ParametersValidator {
+  const { $schema, ...rest } = schema;
+  const draft07 = typeof $schema === 'string' && /draft-0[4-7]/.test($schema);
+  const options = { allErrors: true, strict: false, validateFormats: false };
+  return (draft07 ? new Ajv07(options) : new Ajv2020(options)).compile(rest);
 }

@@ -102,6 +102,7 @@ export function activityDepsFor(config: ConfigInput, grantKeys: GrantKeys): Acti
     policy: () => source.current.file.policy,
     tools: () => source.current.file.tools,
     webhooks: () => source.current.file.webhooks,
+    mcp: { upstreams: () => source.current.file.mcp.upstreams, configPath: () => source.current.path },
   };
 }
 

@@ -240,7 +240,8 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
     },
   );
 
-  if (input.tool.executor.previewUrl) await preview(input, store);
+  // MCP tools have no preview; every executor of an action started before them is an HTTP one.
+  if (input.tool.executor.type !== 'mcp' && input.tool.executor.previewUrl) await preview(input, store);
 
   let notifications: Promise<void> | undefined;
   const outcomeBatched = { value: false };
@@ -376,7 +377,8 @@ async function execute(
   const approvers = countedApprovals(state).map((a) => a.by);
   try {
     const outcome = await executeHttpTool({
-      url: executor.url,
+      // An upstream MCP tool is called through its upstream: a new field of the same activity, so no new command.
+      ...(executor.type === 'mcp' ? { mcp: { upstream: executor.upstream, tool: executor.tool } } : { url: executor.url }),
       timeoutMs: executor.timeout,
       maxRetryDelayMs: retry.maximumInterval,
       action: payloadOf(input, state, version, approvers),

@@ -8,7 +8,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { ActionRequest, ActionState, ActionStatus } from '../../domain/action.js';
-import type { AgentConfig } from '../../domain/config.js';
+import { previewUrlOf, type AgentConfig } from '../../domain/config.js';
 import type { DecisionInput } from '../../domain/decision.js';
 import type { ActionSummary } from './summary.js';
 import type { ActionInput } from '../../domain/input.js';
@@ -36,6 +36,7 @@ import { workflowIdOf } from './ids.js';
 import { ActionPreparer } from './prepare.js';
 import { SessionGateway } from '../sessions/gateway.js';
 import type { SessionState } from '../../domain/session.js';
+import { UpstreamSchemas } from '../mcp/upstream-schemas.js';
 
 export { actionIdFor, agentOfActionId, requestHashOf, workflowIdOf } from './ids.js';
 
@@ -76,15 +77,19 @@ export class ActionGateway {
     /** The agents' records (standing, recent failures); shared with the agent routes when given. */
     records?: StandingReader,
     sessions?: SessionGateway,
+    /** The input schemas of upstream MCP tools; shared with the MCP gateway when given. */
+    upstreams?: UpstreamSchemas,
   ) {
     this.source = configSource(config);
+    this.upstreams = upstreams ?? new UpstreamSchemas(this.source);
     // The tools' schemas are compiled once per loaded configuration.
-    this.preparerOf = perConfig(this.source, (c) => new ActionPreparer(c));
+    this.preparerOf = perConfig(this.source, (c) => new ActionPreparer(c, this.upstreams));
     this.records = records ?? new StandingReader(() => client);
     this.sessions = sessions ?? new SessionGateway(client, config);
   }
 
   private readonly sessions: SessionGateway;
+  private readonly upstreams: UpstreamSchemas;
 
   /** The preparer of the configuration in force. */
   get preparer(): ActionPreparer {
@@ -111,6 +116,8 @@ export class ActionGateway {
    * goes through update-with-start.
    */
   async submit(agent: AgentConfig, request: ActionRequest, waitMs: number): Promise<ActionState> {
+    // An upstream MCP tool's schema is its server's: read (once) before its parameters are checked.
+    await this.upstreams.ensure(request.tool);
     const prepare = (session?: SessionState, readAt?: number) =>
       this.preparer.prepare(agent, request, (id) => this.uiLink(id), workflowIdOf, session && this.sessions.facts(session, readAt));
     const read = await this.sessions.readForAction(agent.id, request.sessionId);
@@ -153,7 +160,7 @@ export class ActionGateway {
         { key: searchAttributes.session, value: request.sessionId },
       ],
       staticSummary: `${request.tool} by ${agent.id} in ${request.environment} — ${
-        input.tool.executor.previewUrl ? 'awaiting preview' : `${risk.tier}, ${risk.score}`
+        previewUrlOf(input.tool.executor) ? 'awaiting preview' : `${risk.tier}, ${risk.score}`
       }`,
       staticDetails: `**${input.request.operation}** on ${request.resources.map((r) => `${r.type}:${r.id}`).join(', ') || 'no declared resources'}\n\nSession ${request.sessionId}. Justification: ${request.justification}`,
     });
@@ -320,6 +327,7 @@ export class ActionGateway {
   async decide(actionId: string, decision: DecisionInput): Promise<ActionState> {
     if (decision.edit) {
       const state = await this.get(actionId);
+      await this.upstreams.ensure(state.tool);
       this.preparer.checkParameters(state.tool, decision.edit.parameters, 'edit.parameters');
     }
     const state = await this.update(actionId, 'the decision', () => this.handle(actionId).executeUpdate(decideUpdate, { args: [decision] }));

@@ -1,14 +1,16 @@
 import type { ActionRequest, Operation } from '../../domain/action.js';
 import { jsonDepth } from '../../domain/action.js';
 import { assessVersion } from '../../domain/assess-version.js';
-import type { AgentConfig, ToolConfig } from '../../domain/config.js';
+import { previewUrlOf, type AgentConfig, type ToolConfig } from '../../domain/config.js';
 import { resolveSensitivities } from '../../domain/facts.js';
 import type { ActionInput, AssessContext, SessionFacts } from '../../domain/input.js';
 import { compileParametersSchema, parametersIssues, type ParametersValidator } from '../../domain/parameters-schema.js';
 import type { AirlockConfig } from '../../config/index.js';
 import { paramsSha256 } from '../../lib/params-hash.js';
 import { subscriptionsFor } from '../../lib/webhook-receivers.js';
+import { mcpExecutorOf } from '../../domain/mcp-tools.js';
 import { ApiError, invalidRequest } from '../errors.js';
+import type { UpstreamSchemas } from '../mcp/upstream-schemas.js';
 import { actionIdFor, requestHashOf } from './ids.js';
 
 /**
@@ -19,8 +21,17 @@ import { actionIdFor, requestHashOf } from './ids.js';
 export class ActionPreparer {
   private readonly validators = new Map<string, ParametersValidator>();
 
-  constructor(private readonly config: AirlockConfig) {
+  constructor(
+    private readonly config: AirlockConfig,
+    /** The input schemas of upstream MCP tools (read from the upstreams, not the file); without them those tools' calls are refused. */
+    private readonly upstreams?: Pick<UpstreamSchemas, 'validatorOf'>,
+  ) {
     for (const [name, tool] of Object.entries(config.file.tools)) this.validators.set(name, compileParametersSchema(tool.parameters));
+  }
+
+  /** The tools of the configuration (those of MCP upstreams included). */
+  get tools(): Readonly<Record<string, ToolConfig>> {
+    return this.config.file.tools;
   }
 
   /** The tool a request names; 400 naming `tool` when there is none. */
@@ -44,8 +55,15 @@ export class ActionPreparer {
         setting: 'limits.parametersBytes',
       });
     }
-    const issues = parametersIssues(this.validators.get(toolName)!, parameters);
+    const issues = parametersIssues(this.validatorOf(toolName), parameters);
     if (issues.length > 0) throw invalidRequest(issues.map((i) => ({ ...i, field: i.field.replace(/^parameters/, field) })));
+  }
+
+  private validatorOf(toolName: string): ParametersValidator {
+    const tool = this.config.file.tools[toolName];
+    if (!tool || !mcpExecutorOf(tool)) return this.validators.get(toolName)!;
+    if (!this.upstreams) throw new ApiError('upstream_unavailable', `${toolName} is an MCP upstream's tool, and its schema cannot be read here`);
+    return this.upstreams.validatorOf(toolName);
   }
 
   /** The workflow input of a request, with version 1 scored from facts. */
@@ -93,7 +111,7 @@ export class ActionPreparer {
       context,
       request.parameters,
       request.impact,
-      executor.previewUrl ? { status: 'unavailable', error: 'the preview has not answered yet' } : undefined,
+      previewUrlOf(executor) ? { status: 'unavailable', error: 'the preview has not answered yet' } : undefined,
     );
     const actionId = actionIdFor(agent.id, request.idempotencyKey);
     const webhooks = subscriptionsFor(file.webhooks, (event) => event.startsWith('action.'));

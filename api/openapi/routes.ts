@@ -5,6 +5,7 @@ import { SessionBody, SessionState } from '../../domain/session.js';
 import { AgentStanding, FreezeBody } from '../../domain/standing.js';
 import { ToolView } from '../../domain/tool-view.js';
 import { ReloadSummary } from '../../config/live.js';
+import { McpUpstreamName } from '../../domain/config.js';
 import { ActionParams, GetQuery, ListQuery, SubmitQuery } from '../actions/routes.js';
 import { ActionList } from '../actions/summary.js';
 import { AgentParams } from '../agents/routes.js';
@@ -65,6 +66,8 @@ const Health = z.object({ ok: z.literal(true) });
 const Ready = z.object({ ok: z.literal(true), temporal: z.literal('reachable') });
 /** A JSON-RPC 2.0 message (or batch) of MCP: the MCP SDK checks it further. */
 const McpMessage = z.union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown()))]);
+/** Path of the MCP gateway's routes. */
+const McpUpstreamParams = z.object({ upstream: McpUpstreamName });
 /** A JSON Web Key Set (RFC 7517): the grants' public keys. */
 const Jwks = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
 
@@ -134,6 +137,33 @@ export const ROUTES: RouteDoc[] = [
     summary: method === 'get' ? 'No stream: the MCP server is stateless' : 'No session to end: the MCP server is stateless',
     answers: { 405: { description: 'Method not allowed (send POST)' } },
   })),
+  {
+    method: 'post', path: '/mcp/{upstream}', tag: 'mcp', audience: 'agents',
+    summary: 'The MCP gateway in front of mcp.upstreams.<upstream> (Streamable HTTP)',
+    description:
+      'Every tools/call is an Airlock action `<upstream>.<tool>`; tools/list shows only the tools the agent may request. `initialize` answers an `Mcp-Session-Id` that later requests must send.',
+    params: McpUpstreamParams,
+    body: McpMessage,
+    answers: {
+      200: { description: 'The JSON-RPC answer', contentType: ['application/json', 'text/event-stream'] },
+      202: { description: 'A notification or response, accepted' },
+    },
+    errors: ['not_found', 'upstream_unavailable'],
+  },
+  {
+    method: 'get', path: '/mcp/{upstream}', tag: 'mcp', audience: 'agents',
+    summary: 'No stream: the gateway sends no server-initiated messages',
+    params: McpUpstreamParams,
+    answers: { 405: { description: 'Method not allowed (send POST)' } },
+    errors: ['not_found'],
+  },
+  {
+    method: 'delete', path: '/mcp/{upstream}', tag: 'mcp', audience: 'agents',
+    summary: 'Ends an MCP session (Airlock keeps nothing per session; its actions stay)',
+    params: McpUpstreamParams,
+    answers: { 204: { description: 'Ended' } },
+    errors: ['not_found'],
+  },
   {
     method: 'post', path: '/slack/events', tag: 'slack', audience: 'public', when: 'slackEvents',
     summary: "Slack's events and interactions (Bolt)",

@@ -27,7 +27,7 @@ type Submitted = Omit<ActionRequest, 'justification' | 'sessionId' | 'impact' | 
 function scoreOf(request: Submitted, options: { policy?: ResolvedPolicy; preview?: PreviewOutcome } = {}): Risk {
   const parsed = ActionRequest.parse({ justification: 'test', sessionId: 's', resources: [], ...request });
   const input = preparer(options.policy).prepare(agent, parsed, (id) => id, (id) => id);
-  if (!input.tool.executor.previewUrl) return input.risk;
+  if (input.tool.executor.type !== 'http' || !input.tool.executor.previewUrl) return input.risk;
   return assessVersion(input, input.request.parameters, input.request.impact, options.preview ?? { status: 'ok' });
 }
 
