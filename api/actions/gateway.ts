@@ -1,5 +1,6 @@
 import {
   WithStartWorkflowOperation,
+  type WorkflowStartOptions,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -141,7 +142,7 @@ export class ActionGateway {
     if (startsSequence(input.policy, touch)) await this.sessions.markPending(agent.id, request.sessionId, { actionId: input.actionId, touch });
     await Promise.all([this.assertRoomForApproval(input), this.assertNotLooping(input)]);
     const { risk } = input;
-    const start = new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, {
+    const options: WorkflowStartOptions<typeof actionWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } = {
       workflowId: workflowIdOf(input.actionId),
       taskQueue: this.config.env.AIRLOCK_TASK_QUEUE,
       args: [input],
@@ -163,15 +164,24 @@ export class ActionGateway {
         previewUrlOf(input.tool.executor) ? 'awaiting preview' : `${risk.tier}, ${risk.score}`
       }`,
       staticDetails: `**${input.request.operation}** on ${request.resources.map((r) => `${r.type}:${r.id}`).join(', ') || 'no declared resources'}\n\nSession ${request.sessionId}. Justification: ${request.justification}`,
-    });
+    };
 
     let state: ActionState;
     const connection = this.client.connection;
     try {
       // The wait is bounded here, not by a workflow timer; with no wait, the
       // grace only covers a worker that is slow to (or never does) pick it up.
-      state = await connection.withDeadline(Date.now() + (waitMs || SUBMIT_GRACE_MS), () =>
-        this.client.workflow.executeUpdateWithStart(settleUpdate, { args: [{ waitMs }], startWorkflowOperation: start }),
+      // An action scored auto or deny with nothing left to ask (no preview) closes without a person: the
+      // caller waits for the run's end as a bare client would (start, then the close event), and the
+      // history carries no Update. Should re-authorization send it for approval, the wait's end answers.
+      const closesAlone = waitMs > 0 && (risk.tier === 'auto' || risk.tier === 'deny') && !previewUrlOf(input.tool.executor);
+      state = await connection.withDeadline(Date.now() + (waitMs || SUBMIT_GRACE_MS), async () =>
+        closesAlone
+          ? (await this.client.workflow.start<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, options)).result()
+          : this.client.workflow.executeUpdateWithStart(settleUpdate, {
+              args: [{ waitMs }],
+              startWorkflowOperation: new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, options),
+            }),
       );
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) {

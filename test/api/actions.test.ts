@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ActionState } from '../../domain/action.js';
 import { KEYS, REQUESTS } from '../helpers/config.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
+import { workflowIdOf } from '../../api/actions/ids.js';
 
 describe('submit API → workflow → executor', () => {
   let stack: Stack;
@@ -32,6 +33,17 @@ describe('submit API → workflow → executor', () => {
     assert.equal(calls[0]!.headers['idempotency-key'], state.id);
     assert.deepEqual(calls[0]!.body.parameters, REQUESTS.devRead().parameters);
     assert.equal(calls[0]!.body.tool, 'crm.contacts.read');
+  });
+
+  it('an auto action is awaited as a bare client would (start, then its close): its history has no Update; one held for approval is settled by an Update', async () => {
+    const updates = async (id: string) =>
+      ((await stack.client.workflow.getHandle(workflowIdOf(id)).fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+    const auto = await submit(REQUESTS.devRead());
+    assert.equal(auto.body.status, 'succeeded');
+    assert.equal(await updates(auto.body.id), 0);
+    const held = await submit(REQUESTS.prodUpdate());
+    assert.equal(held.body.status, 'awaiting_approval', 'answered as soon as it waits for a person');
+    assert.equal(await updates(held.body.id), 1);
   });
 
   it('without ?wait answers at once, and the action still completes', async () => {
