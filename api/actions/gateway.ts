@@ -174,7 +174,9 @@ export class ActionGateway {
       // An action scored auto or deny with nothing left to ask (no preview) closes without a person: the
       // caller waits for the run's end as a bare client would (start, then the close event), and the
       // history carries no Update. Should re-authorization send it for approval, the wait's end answers.
-      const closesAlone = waitMs > 0 && (risk.tier === 'auto' || risk.tier === 'deny') && !previewUrlOf(input.tool.executor);
+      // Not with webhook receivers: the run closes only once their deliveries end, which must delay no one.
+      const closesAlone =
+        waitMs > 0 && (risk.tier === 'auto' || risk.tier === 'deny') && !previewUrlOf(input.tool.executor) && (input.webhooks ?? []).length === 0;
       state = await connection.withDeadline(Date.now() + (waitMs || SUBMIT_GRACE_MS), async () =>
         closesAlone
           ? (await this.client.workflow.start<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, options)).result()

@@ -58,7 +58,11 @@ describe('circuit breaker', () => {
     assert.equal(open.breaker?.settings?.failures, 3);
     assert.ok(open.breaker?.openedAt && open.breaker.nextProbeAt && Date.parse(open.breaker.nextProbeAt) > Date.parse(open.breaker.openedAt));
     assert.match(open.breaker?.lastError ?? '', /executor answered 500/);
-    const waiting = (await stack.call<ActionState>('GET', `/v1/actions/${ids[29]}`, { key: KEYS.alice })).body;
+    // The last action may still be ending an attempt the breaker refused when the count is reached.
+    const waiting = await eventually(async () => {
+      const state = (await stack.call<ActionState>('GET', `/v1/actions/${ids[29]}`, { key: KEYS.alice })).body;
+      return state.waitingFor === 'breaker' ? state : undefined;
+    }, 10_000, `${ids[29]} to wait for the breaker`);
     assert.deepEqual([waiting.status, waiting.waitingFor], ['executing', 'breaker']);
     const cli = await runCli(stack.url, KEYS.alice, ['tool', tool.name]);
     assert.match(cli.stdout, new RegExp(`${tool.name.replace('.', '\\.')} \\(read; dev\\): breaker OPEN since .*, next probe at `));

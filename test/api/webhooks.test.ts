@@ -182,15 +182,16 @@ describe('signed webhooks', () => {
   });
 
   it('receivers that fail, hang or refuse delay neither the action nor another receiver, and their attempts stop at their bound', async () => {
-    const started = Date.now();
     const action = await submit(REQUESTS.devRead({ sessionId: 'hooks-down' }));
-    const answered = Date.now() - started;
+    const answeredAt = Date.now();
     assert.equal(action.body.status, 'succeeded');
-    assert.ok(answered < 2_000, `the action answered succeeded in ${answered} ms`);
     const [prompt] = await received('succeeded', action.body.id, 1);
-    assert.ok(prompt!.at - started < 2_000, `the healthy receiver got its event ${prompt!.at - started} ms after submission`);
     // The run closes once every delivery has ended, delivered or not.
     await stack.client.workflow.getHandle(workflowIdOf(action.body.id)).result();
+    // Causal, not timed: the agent had its answer, and the healthy receiver its event, while the failing one was still being retried.
+    const lastDown = hooks.to('down', action.body.id).at(-1)!.at;
+    assert.ok(answeredAt < lastDown, 'the action was answered before the failing receiver’s last attempt');
+    assert.ok(prompt!.at < lastDown, 'the healthy receiver got its event before the failing receiver’s last attempt');
     assert.equal(hooks.to('down', action.body.id).length, 4, 'down: retry.maxAttempts 4');
     assert.equal(hooks.to('hang', action.body.id).length, 3, 'hang: retry.maxAttempts 3, each cut at its 500 ms timeout');
     assert.equal(hooks.to('gone', action.body.id).length, 1, 'a 410 is final: another try would get the same');

@@ -126,7 +126,13 @@ let defaultSessionId = 'session-1';
  */
 export function useDefaultSession(taskQueue: string): void {
   defaultSessionId = `session-of-${taskQueue}`;
+  // Loop detection counts an agent's failures by tool and parameters, across task queues: a test file's
+  // failing reads must not make another file's identical reads a loop.
+  defaultContactIds = [`c-1-${taskQueue}`];
 }
+
+/** The ids `devRead` reads by default: one stack's own (see {@link useDefaultSession}). */
+let defaultContactIds = ['c-1'];
 
 /** Requests that land in each tier under the example policy. */
 export const REQUESTS = {
@@ -136,7 +142,7 @@ export const REQUESTS = {
     operation: 'read',
     environment: 'dev',
     resources: [{ type: 'contact', id: 'c-1' }],
-    parameters: { ids: ['c-1'] },
+    parameters: { ids: [...defaultContactIds] },
     impact: { records: 1 },
     justification: 'look up the customer who wrote in',
     sessionId: defaultSessionId,
