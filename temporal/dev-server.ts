@@ -47,6 +47,22 @@ export async function freePort(): Promise<number> {
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const port = options.port || (await freePort());
+  // A server that dies while starting (seen when a port it binds besides --port was just
+  // taken by another process on a busy machine) gets two more tries before it is an error.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options, port);
+    } catch (err) {
+      if (!(err instanceof EarlyExit) || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
+/** The server process ended before it answered. */
+class EarlyExit extends Error {}
+
+async function startOnce(options: DevServerOptions, port: number): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
   args.push('--namespace', options.namespace ?? 'default');
   if (options.uiPort === undefined) args.push('--headless');
@@ -58,9 +74,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   args.push(...devServerSearchAttributeFlags());
 
   const child = spawn(options.cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', 'pipe'] });
+  // A Go panic says why on its first lines and where on the rest: keep the head, and the tail.
+  let head = '';
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
+    if (head.length < 1500) head = (head + chunk.toString()).slice(0, 1500);
+    stderr = (stderr + chunk.toString()).slice(-2500);
     if (options.stdio === 'inherit') process.stderr.write(chunk);
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -75,7 +94,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => code)]);
   if (outcome !== 'ready') {
-    throw new Error(`temporal server start-dev exited (${outcome}) before it was ready: ${stderr.trim() || 'no output'}`);
+    // Its connection attempts end on their own; their failure is this one.
+    ready.catch(() => {});
+    const output = head.length < 1500 ? head : `${head}\n…\n${stderr}`;
+    throw new EarlyExit(`temporal server start-dev exited (${outcome}) before it was ready: ${output.trim() || 'no output'}`);
   }
 
   return {
