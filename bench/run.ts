@@ -205,26 +205,41 @@ try {
   await measureBaseline(client, 'bench-baseline', toolUrl, 4, 2);
   await measureAirlock(apiUrl, 4, 2);
 
-  if (runs('auto')) {
-    report.auto = [];
+  /** Runs one leg; a leg that fails is reported on stderr and the others still run. */
+  const leg = async (name: Leg, run: () => Promise<void>) => {
+    if (!runs(name)) return;
+    try {
+      await run();
+    } catch (err) {
+      say(`the ${name} leg failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  };
+
+  await leg('auto', async () => {
+    const rows: NonNullable<typeof report.auto> = [];
+    report.auto = rows;
     for (const c of concurrencies) {
       // A-B-B-A, each side's two runs averaged, so neither side always runs on the
       // warmer (or fuller) server.
-      const leg = legSeconds(c);
-      say(`concurrency ${c}, 2 × ${leg}s per side`);
-      const b1 = await measureBaseline(client, 'bench-baseline', toolUrl, c, leg);
-      const a1 = await measureAirlock(apiUrl, c, leg);
-      const a2 = await measureAirlock(apiUrl, c, leg);
-      const b2 = await measureBaseline(client, 'bench-baseline', toolUrl, c, leg);
-      report.auto.push({ concurrency: c, baseline: mean(b1, b2), airlock: mean(a1, a2) });
+      const length = legSeconds(c);
+      say(`concurrency ${c}, 2 × ${length}s per side`);
+      const b1 = await measureBaseline(client, 'bench-baseline', toolUrl, c, length);
+      const a1 = await measureAirlock(apiUrl, c, length);
+      const a2 = await measureAirlock(apiUrl, c, length);
+      const b2 = await measureBaseline(client, 'bench-baseline', toolUrl, c, length);
+      rows.push({ concurrency: c, baseline: mean(b1, b2), airlock: mean(a1, a2) });
     }
-  }
+  });
 
-  if (runs('http')) report.http = await httpLeg({ root, airlockPort: apiPort, logLevel, concurrency: httpConcurrency, seconds });
+  await leg('http', async () => {
+    report.http = await httpLeg({ root, airlockPort: apiPort, logLevel, concurrency: httpConcurrency, seconds });
+  });
 
-  if (runs('approval')) report.approval = await approvalLeg(sides, decisions);
+  await leg('approval', async () => {
+    report.approval = await approvalLeg(sides, decisions);
+  });
 
-  if (runs('pending')) {
+  await leg('pending', async () => {
     report.pending = await pendingLeg(sides, {
       n: pendingCount,
       decisions,
@@ -236,10 +251,11 @@ try {
         { name: 'bare worker', pid: baselineWorker.pid! },
       ],
     });
-  }
+  });
 
   // Isolation: the same fast tool, alone, then beside `slowCount` executions of a slow one.
-  if (runs('slow') && slowCount > 0) {
+  await leg('slow', async () => {
+    if (slowCount === 0) return;
     say(`the fast tool at concurrency ${ISOLATION_C}, without and with ${slowCount} slow executions in flight, ${seconds}s each`);
     const targetUrl = `http://127.0.0.1:${targetPort}`;
     const quiet = await measureAirlock(apiUrl, ISOLATION_C, seconds);
@@ -248,7 +264,7 @@ try {
     const before = await slowInFlight(targetUrl);
     const loaded = await measureAirlock(apiUrl, ISOLATION_C, seconds);
     report.isolation = { quiet, loaded, slowAtTarget: [before, await slowInFlight(targetUrl)] };
-  }
+  });
   await connection.close();
   printReport();
 } finally {
