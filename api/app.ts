@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express, type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { AirlockConfig } from '../config/index.js';
 import { LiveConfig, perConfig } from '../config/live.js';
 import type { GrantKeys } from '../grants/keys.js';
@@ -21,7 +20,7 @@ import { mcpServer } from './mcp/server.js';
 import { authenticate } from './auth.js';
 import { ApiError, errorHandler } from './errors.js';
 import { openApiDocument } from './openapi/document.js';
-import { requestIdFrom } from './request-id.js';
+import { logRequests } from './request-log.js';
 import { Identities } from './identity.js';
 import { createSlack, SLACK_LISTENER_RETRY, slackEnabled, type SlackIntegration } from './slack/index.js';
 import { WebClient } from '@slack/web-api';
@@ -33,6 +32,9 @@ export const BODY_LIMIT_BYTES = 256 * 1024;
 export function bodyLimitBytes(parametersBytes: number): number {
   return Math.max(BODY_LIMIT_BYTES, parametersBytes + 64 * 1024);
 }
+
+const HEALTHY = JSON.stringify({ ok: true });
+const HEALTHY_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(HEALTHY)) };
 
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
@@ -61,29 +63,18 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.use(
-    pinoHttp({
-      logger,
-      // Request children carry only the request id; the request itself is logged once, on completion.
-      quietReqLogger: true,
-      genReqId: (req, res) => {
-        const id = requestIdFrom(req.headers['x-request-id']);
-        // The logged headers must not carry what was refused either: downstream sees only the id in use.
-        req.headers['x-request-id'] = id;
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+  // Answers are small and uncached: hashing each for an ETag costs every request and serves no client.
+  app.set('etag', false);
+  logRequests(app, logger);
 
   // Tools verify grants with these keys: public, so outside the /v1 authentication.
   app.get('/.well-known/jwks.json', (_req, res) => {
     // Cached briefly: a verifier meeting a new kid refetches, and must then see the key that just started signing.
     res.set('cache-control', 'public, max-age=60').json(grantKeys.jwks);
   });
+  // Polled by every load balancer: a constant answer written straight to the socket, past express's res.json.
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+    res.writeHead(200, HEALTHY_HEADERS).end(HEALTHY);
   });
   app.get('/readyz', async (_req, res) => {
     try {
@@ -119,7 +110,8 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
   // The body limit follows limits.parametersBytes of the configuration in force.
   const jsonParser = perConfig(live, ({ file }) => express.json({ limit: bodyLimitBytes(file.limits.parametersBytes) }));
   const parseJson: RequestHandler = (req, res, next) => jsonParser()(req, res, next);
-  app.use('/v1', parseJson, authenticate(live));
+  // The key first: a caller without one is refused before its body is read or parsed.
+  app.use('/v1', authenticate(live), parseJson);
   app.use('/v1/actions', actionRoutes(gateway, submitter, identities));
   app.use('/v1/agents', agentRoutes(agents, identities));
   app.use('/v1/sessions', sessionRoutes(sessions, identities));

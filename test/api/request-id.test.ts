@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { KEYS, REQUESTS } from '../helpers/config.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -22,10 +23,10 @@ describe('x-request-id', () => {
     return id;
   }
 
-  /** The completion log line of the request with this id (pino-http writes it once the answer is sent). */
+  /** The completion log line of the request with this id (written once the answer is sent). */
   function logLineOf(id: string): Promise<Record<string, any>> {
     return eventually(async () =>
-      stack.logs.map((l) => JSON.parse(l) as Record<string, any>).find((l) => l.req?.id === id && l.res !== undefined),
+      stack.logs.map((l) => JSON.parse(l) as Record<string, any>).find((l) => l.reqId === id && l.res !== undefined),
     1_000, `the log line of request ${id}`);
   }
 
@@ -56,5 +57,21 @@ describe('x-request-id', () => {
     }
     const everything = stack.logs.join('\n');
     for (const sent of unsafe) assert.ok(!everything.includes(sent), `${JSON.stringify(sent.slice(0, 40))} never reaches the logs`);
+  });
+
+  it("a handler's own lines carry the request's id", async () => {
+    const res = await fetch(`${stack.url}/v1/actions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.billingAgent}`, 'content-type': 'application/json', 'x-request-id': 'submit-1' },
+      body: JSON.stringify(REQUESTS.devRead()),
+    });
+    assert.equal(res.status, 202);
+    const line = await eventually(
+      async () => stack.logs.map((l) => JSON.parse(l) as Record<string, any>).find((l) => l.msg === 'action submitted'),
+      1_000,
+      'the submission log line',
+    );
+    assert.equal(line.reqId, 'submit-1');
+    assert.equal((await logLineOf('submit-1')).res.statusCode, 202);
   });
 });
