@@ -16,8 +16,8 @@ const client = new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE
 // SIGHUP reloads the YAML file (not the environment); a bad file is logged and changes nothing.
 const live = new LiveConfig(config, { logger });
 reloadOnSighup(live, logger);
-const { app, slack } = exitOnConfigError(() => createApp({ config: live, client, logger, grantKeys }));
-const server = app.listen(config.env.PORT, config.env.HOST, () => {
+const { listen, slack } = exitOnConfigError(() => createApp({ config: live, client, logger, grantKeys }));
+const server = listen(config.env.PORT, config.env.HOST).once('listening', () => {
   logger.info({ url: `http://${config.env.HOST}:${config.env.PORT}`, config: config.path, slack: Boolean(slack) }, 'api listening');
 });
 await slack?.start();

@@ -126,8 +126,8 @@ onStop('the worker', async () => {
 
 const connection: Connection = await connectWithRetry(connectionOptions(env));
 const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-const { app, slack } = exitOnConfigError(() => createApp({ config: live, client, logger, grantKeys }));
-const api = app.listen(env.PORT, env.HOST);
+const { listen, slack } = exitOnConfigError(() => createApp({ config: live, client, logger, grantKeys }));
+const api = listen(env.PORT, env.HOST);
 onStop('the API', async () => {
   api.close();
   api.closeAllConnections();

@@ -107,7 +107,7 @@ export async function startStack(options: StackOptions = {}) {
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
   const airlock = createApp({ config: live, client, logger, grantKeys });
-  const server: Server = airlock.app.listen(0, '127.0.0.1');
+  const server: Server = airlock.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   await airlock.slack?.start();
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
