@@ -5,9 +5,10 @@ import type { WorkerOptions } from '@temporalio/worker';
  * `AIRLOCK_MAX_CACHED_WORKFLOWS` is unset. A cached action awaiting approval
  * costs about 0.3 MB of the worker's resident memory; one evicted costs
  * nothing until its next task, which replays its history first (about 25
- * events: a few milliseconds). 500 keeps `npm start` (API, worker and all)
- * under 512 MB however many actions wait, with room for a burst of decisions
- * on as many actions (see "Sizing" in the README for the measurements). The
+ * events). 500 left `npm start` (API, worker and all) at rest under 512 MB
+ * with 10 000 actions waiting (though above it at the peak while they were
+ * submitted), with room for a burst of decisions on as many actions (see
+ * "Sizing" in the README for the measurements). The
  * Temporal SDK's own default grows with the heap limit (about 2 300 on a
  * 4 GB heap), which let the process grow past 1 GB.
  */
