@@ -1,6 +1,11 @@
 import { z } from 'zod';
 
 const Port = z.coerce.number().int().min(0).max(65535);
+/** A whole number of things, 0 or more, written in decimal. */
+const Count = z
+  .string()
+  .regex(/^\d{1,9}$/, 'must be a whole number, 0 or more')
+  .transform(Number);
 const Flag = z
   .enum(['true', 'false', '1', '0', ''])
   .optional()
@@ -55,6 +60,11 @@ export const Env = z
   AIRLOCK_DATA_DIR: z.string().min(1).optional(),
   /** PKCS#8 PEM of the Ed25519 key that signs grants (published beside `grants.keys`); without any, one is generated into the data directory. */
   AIRLOCK_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * Workflows each worker process keeps in memory between their tasks (see `worker/cache.ts`
+   * for the default); 0 keeps none, so every task replays its action's history.
+   */
+  AIRLOCK_MAX_CACHED_WORKFLOWS: Count.optional(),
 })
   .refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
     message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',

@@ -6,6 +6,9 @@ import { SESSION_MEMO, sessionWorkflowId } from '../workflows/messages.js';
 /** How long an executor trusts a session it read as open: a close is seen within this. */
 export const SESSION_TTL_MS = 1_000;
 
+/** Sessions cached before the first sweep of expired reads. */
+const SWEEP_AT = 1_024;
+
 /**
  * Reads sessions from their workflows' memo (a describe: no worker needed),
  * with the status as of now (an open session past its ttl reads as expired).
@@ -14,6 +17,7 @@ export const SESSION_TTL_MS = 1_000;
  */
 export class SessionReader {
   private readonly cache = new Map<string, { state: SessionState; until: number; readAt: number }>();
+  private sweepAt = SWEEP_AT;
 
   constructor(
     private readonly client: () => Client,
@@ -39,7 +43,24 @@ export class SessionReader {
     }
     if (!state) return undefined;
     state = { ...state, status: statusAt(state, now) };
-    if (this.ttlMs > 0) this.cache.set(id, { state, until: now + this.ttlMs, readAt: now });
+    if (this.ttlMs > 0) this.remember(id, { state, until: now + this.ttlMs, readAt: now }, now);
     return { state, readAt: now };
+  }
+
+  /** Sessions held now. */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Caches one read. A session read once and never again is dropped by a sweep
+   * of expired reads, run whenever the cache has doubled since the last: it
+   * holds about the sessions read within the ttl, not every session ever read.
+   */
+  private remember(id: string, entry: { state: SessionState; until: number; readAt: number }, now: number): void {
+    this.cache.set(id, entry);
+    if (this.cache.size < this.sweepAt) return;
+    for (const [key, cached] of this.cache) if (cached.until <= now) this.cache.delete(key);
+    this.sweepAt = Math.max(SWEEP_AT, 2 * this.cache.size);
   }
 }

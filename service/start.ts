@@ -114,6 +114,7 @@ const worker = await createWorker({
   // As for `npm run worker`: a pre-built bundle (the tests') skips bundling at start-up.
   ...(process.env.AIRLOCK_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.AIRLOCK_WORKFLOW_BUNDLE } } : {}),
   activities: activityDepsFor(live, grantKeys),
+  ...(env.AIRLOCK_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: env.AIRLOCK_MAX_CACHED_WORKFLOWS }),
   shutdownForceTimeMs: WORKER_DRAIN_MS,
 });
 serveReloadedTools(worker, live, logger);

@@ -3,7 +3,6 @@
  * bundles the workflows once, then runs every test file with Node's test runner
  * against them. Test files read where everything is from the environment.
  */
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTemporalCli } from '../temporal/binary.js';
 import { startDevServer } from '../temporal/dev-server.js';
-import { WORKFLOWS_PATH } from '../worker/index.js';
+import { bundleWorkflows } from '../worker/index.js';
 
 const distTest = fileURLToPath(new URL('.', import.meta.url));
 const root = resolve(distTest, '..', '..');
@@ -36,10 +35,10 @@ const work = mkdtempSync(join(tmpdir(), 'airlock-test-'));
 const started = Date.now();
 const [server, bundle] = await Promise.all([
   startDevServer({ cli, port: 0 }),
-  bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } }),
+  bundleWorkflows(),
 ]);
 const bundlePath = join(work, 'workflow-bundle.js');
-writeFileSync(bundlePath, bundle.code);
+writeFileSync(bundlePath, bundle);
 console.error(`airlock: Temporal dev server at ${server.address}, workflows bundled, in ${Date.now() - started} ms; running ${files.length} test files`);
 
 const child = spawn(

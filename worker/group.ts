@@ -97,6 +97,11 @@ export class WorkerGroup {
     for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
   }
 
+  /** Workflows in the main queue worker's cache now (at most its `maxCachedWorkflows`). */
+  cachedWorkflows(): number {
+    return this.workers[0]!.getStatus().numCachedWorkflows;
+  }
+
   /** The main queue's worker's state. */
   getState(): State {
     return this.workers[0]!.getState();

@@ -1,6 +1,5 @@
 /** Wires the workflows and activities to a task queue. */
 import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type WorkflowBundleOption } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
 import { LogLevel, WebClient } from '@slack/web-api';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { SessionLedger } from '../activities/session.js';
@@ -11,11 +10,13 @@ import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
 import type { ClusterConnection } from '../temporal/connection.js';
 import { WorkerGroup } from './group.js';
+import { workflowCacheOptions } from './cache.js';
+import { bundleWorkflowsApart } from './bundle.js';
 
 export { WorkerGroup } from './group.js';
+export { DEFAULT_MAX_CACHED_WORKFLOWS, workflowCacheOptions } from './cache.js';
 
-/** Path of the workflows entry module, for bundling. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+export { WORKFLOWS_PATH, bundleWorkflows, workflowBundleOptions } from './bundle.js';
 
 let runtimeInstalled = false;
 
@@ -43,7 +44,7 @@ export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** A pre-built workflow bundle; without it the workflows are bundled at start-up. */
+  /** A pre-built workflow bundle; without it the workflows are bundled at start-up, in a child process. */
   workflowBundle?: WorkflowBundleOption;
   /** The activities' dependencies: at least the grant signer; their `tools` get a task queue each. */
   activities: ActivityDeps;
@@ -53,6 +54,8 @@ export interface CreateWorkerOptions {
    * when something must stop in time, like `npm start` on Ctrl-C.
    */
   shutdownForceTimeMs?: number;
+  /** Workflows kept in memory between their tasks (`AIRLOCK_MAX_CACHED_WORKFLOWS`); default {@link DEFAULT_MAX_CACHED_WORKFLOWS}. */
+  maxCachedWorkflows?: number;
 }
 
 /** Creates (does not run) the workers of Airlock's workflows and activities: the main queue, Slack's and each tool's. */
@@ -64,9 +67,10 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       connection: options.connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      workflowBundle: options.workflowBundle ?? { code: await bundleWorkflowsApart() },
       activities: createActivities({ ...options.activities, ledger }),
       ...(options.shutdownForceTimeMs === undefined ? {} : { shutdownForceTime: options.shutdownForceTimeMs }),
+      ...workflowCacheOptions(options.maxCachedWorkflows),
     },
     options.activities.tools?.() ?? {},
     () => ledger.flush(),

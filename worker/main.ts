@@ -26,6 +26,7 @@ const worker = await createWorker({
   taskQueue: env.AIRLOCK_TASK_QUEUE,
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   activities: activityDepsFor(live, grantKeys),
+  ...(env.AIRLOCK_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: env.AIRLOCK_MAX_CACHED_WORKFLOWS }),
 });
 serveReloadedTools(worker, live, logger);
 // The SDK's runtime already shuts the worker down on SIGINT and SIGTERM.

@@ -2,9 +2,22 @@ import type { LimitsConfig } from '../../domain/config.js';
 
 const MINUTE_MS = 60_000;
 
-/** Timestamps within the last minute, per key. */
+/** Keys tracked before the first sweep of keys no longer used. */
+const SWEEP_AT = 1_024;
+
+/**
+ * Timestamps within the last minute, per key. A key seen once and never again
+ * (a session's) is dropped by a sweep, run whenever the keys have doubled since
+ * the last one: the map holds about the keys of the last minute, not of all time.
+ */
 class Window {
   private readonly times = new Map<string, number[]>();
+  private sweepAt = SWEEP_AT;
+
+  /** Keys tracked now. */
+  get size(): number {
+    return this.times.size;
+  }
 
   /** Recent events of `key`, pruned. */
   recent(key: string, now: number): number[] {
@@ -18,6 +31,10 @@ class Window {
     const kept = this.recent(key, now);
     kept.push(now);
     this.times.set(key, kept);
+    if (this.times.size >= this.sweepAt) {
+      for (const other of [...this.times.keys()]) this.recent(other, now);
+      this.sweepAt = Math.max(SWEEP_AT, 2 * this.times.size);
+    }
     return kept.length;
   }
 }
@@ -61,5 +78,10 @@ export class Velocity {
     }
     for (const { key, limit } of checks) if (limit !== undefined) this.submissions.add(key, now);
     return undefined;
+  }
+
+  /** Agents and sessions counted now (their submissions and refusals of the last minute, and not many more). */
+  tracked(): number {
+    return this.submissions.size + this.refusals.size;
   }
 }

@@ -139,6 +139,23 @@ describe('configuration', () => {
     assert.deepEqual(issuesOf(() => parseEnv({ TEMPORAL_TLS_CERT_PATH: '/c.pem' })), ['TEMPORAL_TLS_KEY_PATH']);
   });
 
+  it('AIRLOCK_MAX_CACHED_WORKFLOWS takes a whole number; anything else is refused naming it, and stops a worker at start-up', () => {
+    assert.equal(parseEnv({}).AIRLOCK_MAX_CACHED_WORKFLOWS, undefined);
+    assert.equal(parseEnv({ AIRLOCK_MAX_CACHED_WORKFLOWS: '300' }).AIRLOCK_MAX_CACHED_WORKFLOWS, 300);
+    assert.equal(parseEnv({ AIRLOCK_MAX_CACHED_WORKFLOWS: '0' }).AIRLOCK_MAX_CACHED_WORKFLOWS, 0);
+    for (const bad of ['lots', '-1', '2.5', '', '1e3']) {
+      assert.deepEqual(issuesOf(() => parseEnv({ AIRLOCK_MAX_CACHED_WORKFLOWS: bad })), ['AIRLOCK_MAX_CACHED_WORKFLOWS'], bad);
+    }
+    // Checked before the worker connects to anything: no Temporal server is needed to see it refused.
+    const res = spawnSync(process.execPath, [join(ROOT, 'dist', 'worker', 'main.js')], {
+      env: { ...process.env, AIRLOCK_MAX_CACHED_WORKFLOWS: 'lots', TEMPORAL_ADDRESS: '127.0.0.1:1' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    assert.equal(res.status, 78, res.stderr);
+    assert.match(res.stderr, /AIRLOCK_MAX_CACHED_WORKFLOWS: must be a whole number, 0 or more/);
+  });
+
   it('a bad file stops the API process at start-up with a message naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
     const path = join(dir, 'airlock.yaml');

@@ -59,7 +59,13 @@ function exampleTools(): Record<string, ToolConfig> {
  * production wires them, running until `stop()`; they sign grants with the
  * test keys unless given a signer.
  */
-export async function startTestWorker(taskQueue: string, address = testEnv.address, activities: Partial<ActivityDeps> = {}, live?: LiveConfig) {
+export async function startTestWorker(
+  taskQueue: string,
+  address = testEnv.address,
+  activities: Partial<ActivityDeps> = {},
+  live?: LiveConfig,
+  options: { maxCachedWorkflows?: number } = {},
+) {
   installTemporalLogging(createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }));
   const connection = await NativeConnection.connect({ address });
   const tools = exampleTools();
@@ -69,6 +75,7 @@ export async function startTestWorker(taskQueue: string, address = testEnv.addre
     taskQueue,
     workflowBundle: { code: readFileSync(testEnv.bundlePath, 'utf8') },
     activities: { signer: await testSigner(), tools: () => tools, ...activities },
+    ...options,
   });
   // As in production: a tool added by a reload gets its queue served at once.
   live?.onReload((config) => void worker.serveTools(config.file.tools));

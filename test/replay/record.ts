@@ -5,21 +5,20 @@
  * earlier code, which is the point — one that no longer replays is an action in
  * flight that an upgrade would break (see the README, "Changing workflow code").
  */
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureTemporalCli } from '../../temporal/binary.js';
 import { startDevServer } from '../../temporal/dev-server.js';
-import { WORKFLOWS_PATH } from '../../worker/index.js';
+import { bundleWorkflows } from '../../worker/index.js';
 import { ROOT } from '../helpers/env.js';
 
 const out = join(ROOT, 'test', 'replay', 'histories');
 const work = mkdtempSync(join(tmpdir(), 'airlock-record-'));
 const cli = ensureTemporalCli(ROOT);
-const [server, bundle] = await Promise.all([startDevServer({ cli, port: 0 }), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} } })]);
-writeFileSync(join(work, 'bundle.js'), bundle.code);
+const [server, bundle] = await Promise.all([startDevServer({ cli, port: 0 }), bundleWorkflows()]);
+writeFileSync(join(work, 'bundle.js'), bundle);
 process.env.AIRLOCK_TEST_TEMPORAL_ADDRESS = server.address;
 process.env.AIRLOCK_TEST_WORKFLOW_BUNDLE = join(work, 'bundle.js');
 process.env.AIRLOCK_TEST_TEMPORAL_CLI = cli;

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { ActionGateway, workflowIdOf } from '../../api/actions/gateway.js';
+import type { ActionState } from '../../domain/action.js';
+import type { DecisionInput } from '../../domain/decision.js';
+import type { actionWorkflow } from '../../workflows/action-workflow.js';
+import { decideUpdate } from '../../workflows/messages.js';
+import { REQUESTS, testConfig } from '../helpers/config.js';
+import { startTestWorker, testClient, testEnv, uniqueTaskQueue } from '../helpers/env.js';
+import { startCountingTarget, type CountingTarget } from '../helpers/target.js';
+
+const alice: DecisionInput = { by: 'U0ALICE', ids: ['U0ALICE'], groups: [], decision: 'approve', version: 1, via: 'api' };
+
+describe('the workflow cache (maxCachedWorkflows)', () => {
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  let target: CountingTarget;
+  let taskQueue: string;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+
+  before(async () => {
+    ({ client, close: closeClient } = await testClient());
+    target = await startCountingTarget();
+    taskQueue = uniqueTaskQueue('cache');
+    // The smallest cache the SDK allows: of six waiting actions, at least four are evicted.
+    worker = await startTestWorker(taskQueue, testEnv.address, {}, undefined, { maxCachedWorkflows: 2 });
+  });
+  after(async () => {
+    await worker.stop();
+    await closeClient();
+    await target.close();
+  });
+
+  it('a decision on an action evicted from the cache replays it and executes it exactly once', async () => {
+    const config = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address });
+    const gateway = new ActionGateway(client, config);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const settled = await gateway.submit(config.file.agents[0]!, REQUESTS.prodUpdate({ parameters: { set: { tier: 'gold' }, where: { segment: i } } }), 5_000);
+      assert.equal(settled.status, 'awaiting_approval');
+      ids.push(settled.id);
+    }
+    assert.ok(worker.worker.cachedWorkflows() <= 2, `${worker.worker.cachedWorkflows()} workflows cached`);
+
+    // The first, long evicted, alone; then the rest at once, each evicting another.
+    const decide = async (id: string): Promise<ActionState> => {
+      const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(id));
+      assert.equal((await handle.executeUpdate(decideUpdate, { args: [alice] })).status, 'approved');
+      return handle.result();
+    };
+    assert.equal((await decide(ids[0]!)).status, 'succeeded');
+    const rest = await Promise.all(ids.slice(1).map(decide));
+    assert.deepEqual(rest.map((s) => s.status), Array(5).fill('succeeded'));
+    for (const id of ids) assert.equal(target.callsFor(id).length, 1, `${id} executed once`);
+    assert.ok(worker.worker.cachedWorkflows() <= 2);
+  });
+});

@@ -1,0 +1,20 @@
+import type { WorkerOptions } from '@temporalio/worker';
+
+/**
+ * Workflows a worker process keeps in memory between their tasks when
+ * `AIRLOCK_MAX_CACHED_WORKFLOWS` is unset. A cached action awaiting approval
+ * costs about 0.3 MB of the worker's resident memory; one evicted costs
+ * nothing until its next task, which replays its history first (about 25
+ * events). 500 left `npm start` (API, worker and all) at rest under 512 MB
+ * with 10 000 actions waiting (though above it at the peak while they were
+ * submitted), with room for a burst of decisions on as many actions (see
+ * "Sizing" in the README for the measurements). The
+ * Temporal SDK's own default grows with the heap limit (about 2 300 on a
+ * 4 GB heap), which let the process grow past 1 GB.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+
+/** The main queue worker's workflow cache settings for a cache of `maxCached` workflows (default {@link DEFAULT_MAX_CACHED_WORKFLOWS}). */
+export function workflowCacheOptions(maxCached = DEFAULT_MAX_CACHED_WORKFLOWS): Pick<WorkerOptions, 'maxCachedWorkflows'> {
+  return { maxCachedWorkflows: maxCached };
+}
