@@ -100,6 +100,9 @@ export function testConfigYaml(options: Omit<TestConfigOptions, 'taskQueue' | 't
   // Sessions are an agent's and outlive a stack (tests reuse ids like session-1): a test
   // that judges budgets declares a session of its own with the budget it means.
   file.sessions.defaults.riskBudget = 1_000_000;
+  // Pending approvals count per agent across the shared test server, whatever the stack: billing-agent's
+  // waiting actions of every test file would add up. Tests that judge the limit set their own.
+  file.limits = { ...file.limits, maxPendingPerAgent: 10_000 };
   if (options.webhooks) file.webhooks = options.webhooks;
   options.edit?.(file);
   return stringify(file);
