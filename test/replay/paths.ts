@@ -14,6 +14,8 @@ import { activityDepsFor } from '../../worker/index.js';
 /** The paths the replay corpus must cover; the replay test checks every one has a history. */
 export const REQUIRED_PATHS = [
   'auto',
+  // Since auto actions are started and awaited to their close: no Update in the history.
+  'auto-awaited',
   'review-approved',
   'critical-edit',
   'rejected',
@@ -90,6 +92,7 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     );
 
     ids.set('auto', { stack, id: (await submit(stack, REQUESTS.devRead())).id });
+    ids.set('auto-awaited', { stack, id: (await submit(stack, REQUESTS.devRead({ sessionId: 'awaited' }))).id });
 
     const review = await submit(stack, REQUESTS.prodUpdate());
     await decide(stack, review.id, KEYS.bob, { decision: 'approve', version: 1 });
