@@ -15,7 +15,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -35,6 +34,7 @@ import type { ActionSubmitter } from '../actions/submit.js';
 import { requireAgent } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { callThroughGateway } from './gateway-call.js';
+import { answerStatelessly } from './stateless.js';
 import type { UpstreamSchemas } from './upstream-schemas.js';
 
 /** What the gateway needs of the API. */
@@ -147,14 +147,7 @@ export function mcpGatewayRoutes(deps: McpGatewayDeps): Router {
       }
       mcpSessionId = given;
     }
-    const server = serverFor(deps, agent, upstream, mcpSessionId, req.log);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    await answerStatelessly(serverFor(deps, agent, upstream, mcpSessionId, req.log), req, res);
   };
   // Declared per method, so the OpenAPI route check sees each.
   router.post('/mcp/:upstream', deps.json, deps.authenticate, handle);

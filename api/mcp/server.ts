@@ -1,5 +1,5 @@
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { RequestHandler } from 'express';
+import { answerStatelessly } from './stateless.js';
 import { createToolServer } from '../../mcp/tools.js';
 import { requireAgent } from '../auth.js';
 import { agentsOnly } from './auth.js';
@@ -19,15 +19,7 @@ const serve: (deps: LocalDeps) => RequestHandler = (deps) => async (req, res) =>
       .json({ jsonrpc: '2.0', error: { code: -32000, message: 'method not allowed: this MCP server is stateless, send POST' }, id: null });
     return;
   }
-  const server = createToolServer(localBackend(deps, requireAgent(req), req.log), req.log);
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  res.on('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  // The body is already parsed (express.json, with the API's limit): the transport takes it as it is.
-  await transport.handleRequest(req, res, req.body);
+  await answerStatelessly(createToolServer(localBackend(deps, requireAgent(req), req.log), req.log), req, res);
 };
 
 /** Airlock as an MCP server for agents, mounted at exactly `/mcp` after the JSON body parser. */
