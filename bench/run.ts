@@ -37,7 +37,8 @@ import { freePort, startDevServer } from '../temporal/dev-server.js';
 import { approvalLeg, BURST, pendingLeg, REVIEW_TOOL, type ApprovalFigures, type ApprovalSides, type PendingFigures } from './approval.js';
 import type { baselineWorkflow } from './baseline-workflow.js';
 import { httpLeg, type HttpRow } from './http-cost.js';
-import { closedLoop, fmt, mean, ratio, say, stopChild, waitForLine, type Measured } from './measure.js';
+import { addCounts, countsSince, readServerCounts, type ServerCounts } from './server-metrics.js';
+import { cpuSeconds, sleep, closedLoop, fmt, mean, ratio, say, stopChild, waitForLine, type Measured } from './measure.js';
 import { AGENT_KEY, baselineCall, declareSessions, readBody } from './requests.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -60,6 +61,7 @@ const decisions = Number(process.env.BENCH_DECISIONS ?? 40);
 const pendingCount = Number(process.env.BENCH_PENDING ?? 2000);
 const settleSeconds = Number(process.env.BENCH_SETTLE_S ?? 30);
 const IDLE_SECONDS = 10;
+const METRICS_LAG_MS = 2_000;
 
 /** Bare Temporal: each loop starts the baseline workflow and awaits its result. */
 function measureBaseline(client: Client, taskQueue: string, toolUrl: string, concurrency: number, durationS: number): Promise<Measured> {
@@ -124,7 +126,9 @@ async function slowInFlight(targetUrl: string): Promise<number> {
 }
 
 const cli = ensureTemporalCli(root, say);
-const server = await startDevServer({ cli, port: 0 });
+const metricsPort = await freePort();
+const server = await startDevServer({ cli, port: 0, metricsPort });
+const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
 const work = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
 const apiPort = await freePort();
 const demoPort = await freePort();
@@ -188,6 +192,10 @@ const baselineWorker = spawn(process.execPath, [join(root, 'dist', 'bench', 'bas
 /** Everything measured, printed at the end. */
 const report: {
   auto?: { concurrency: number; baseline: Measured; airlock: Measured }[];
+  /** What the server did per side over the whole auto leg, and how many actions that was. */
+  autoServer?: { baseline: ServerCounts; airlock: ServerCounts; baselineActions: number; airlockActions: number };
+  /** CPU seconds each process used during each side's runs of the auto leg. */
+  autoCpu?: { baseline: Map<string, number>; airlock: Map<string, number> };
   http?: HttpRow[];
   approval?: ApprovalFigures;
   pending?: PendingFigures;
@@ -218,15 +226,39 @@ try {
   await leg('auto', async () => {
     const rows: NonNullable<typeof report.auto> = [];
     report.auto = rows;
+    const serverWork = { baseline: new Map(), airlock: new Map(), baselineActions: 0, airlockActions: 0 } as NonNullable<typeof report.autoServer>;
+    report.autoServer = serverWork;
+    // The server's counters around each run (requests in flight at either edge belong to the run: each run drains).
+    const cpu = { baseline: new Map<string, number>(), airlock: new Map<string, number>() };
+    report.autoCpu = cpu;
+    const processes = [
+      { name: 'Temporal dev server', pid: server.process.pid! },
+      ...airlock.map((a) => ({ name: a.name, pid: a.process.pid! })),
+      { name: 'bare worker', pid: baselineWorker.pid! },
+      { name: 'tool (bench target)', pid: target.pid! },
+      { name: 'load generator (this process)', pid: process.pid },
+    ];
+    const cpuNow = () => new Map(processes.map((p) => [p.name, cpuSeconds(p.pid)]));
+    const counted = async (side: 'baseline' | 'airlock', run: () => Promise<Measured>) => {
+      const before = await readServerCounts(metricsUrl);
+      const cpuBefore = cpuNow();
+      const m = await run();
+      for (const [name, used] of cpuNow()) cpu[side].set(name, (cpu[side].get(name) ?? 0) + used - cpuBefore.get(name)!);
+      // The server publishes its counters about once a second.
+      await sleep(METRICS_LAG_MS);
+      serverWork[side] = addCounts(serverWork[side], countsSince(before, await readServerCounts(metricsUrl)));
+      serverWork[`${side}Actions`] += m.completed + m.errors;
+      return m;
+    };
     for (const c of concurrencies) {
       // A-B-B-A, each side's two runs averaged, so neither side always runs on the
       // warmer (or fuller) server.
       const length = legSeconds(c);
       say(`concurrency ${c}, 2 × ${length}s per side`);
-      const b1 = await measureBaseline(client, 'bench-baseline', toolUrl, c, length);
-      const a1 = await measureAirlock(apiUrl, c, length);
-      const a2 = await measureAirlock(apiUrl, c, length);
-      const b2 = await measureBaseline(client, 'bench-baseline', toolUrl, c, length);
+      const b1 = await counted('baseline', () => measureBaseline(client, 'bench-baseline', toolUrl, c, length));
+      const a1 = await counted('airlock', () => measureAirlock(apiUrl, c, length));
+      const a2 = await counted('airlock', () => measureAirlock(apiUrl, c, length));
+      const b2 = await counted('baseline', () => measureBaseline(client, 'bench-baseline', toolUrl, c, length));
       rows.push({ concurrency: c, baseline: mean(b1, b2), airlock: mean(a1, a2) });
     }
   });
@@ -290,6 +322,29 @@ function printReport() {
         console.log(`| ${r.concurrency} | ${name} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.throughput)} | ${m.completed} | ${m.errors} |`);
       }
       console.log(`| ${r.concurrency} | **ratio Airlock / bare** | ${ratio(r.airlock.p50, r.baseline.p50)} | ${ratio(r.airlock.p99, r.baseline.p99)} | ${ratio(r.airlock.throughput, r.baseline.throughput)} | | |`);
+    }
+  }
+  if (report.autoCpu && report.autoServer) {
+    const { baselineActions, airlockActions } = report.autoServer;
+    console.log('\nCPU per action over the auto leg, by process (ms of user + system time, /proc)\n');
+    console.log('| process | bare | Airlock |');
+    console.log('|---|---:|---:|');
+    const ms = (m: Map<string, number>, name: string, n: number) => ((1000 * (m.get(name) ?? 0)) / Math.max(1, n)).toFixed(1);
+    for (const name of report.autoCpu.airlock.keys()) console.log(`| ${name} | ${ms(report.autoCpu.baseline, name, baselineActions)} | ${ms(report.autoCpu.airlock, name, airlockActions)} |`);
+    const sum = (m: Map<string, number>, n: number) => ((1000 * [...m.values()].reduce((a, b) => a + b, 0)) / Math.max(1, n)).toFixed(1);
+    console.log(`| **all** | ${sum(report.autoCpu.baseline, baselineActions)} | ${sum(report.autoCpu.airlock, airlockActions)} |`);
+  }
+  if (report.autoServer) {
+    const { baseline, airlock, baselineActions, airlockActions } = report.autoServer;
+    console.log('\nTemporal server work per action over the auto leg (its own counters: frontend requests `rpc:`, persistence operations `db:`; idle polls included)\n');
+    console.log('| operation | bare | Airlock |');
+    console.log('|---|---:|---:|');
+    const per = (counts: ServerCounts, key: string, n: number) => ((counts.get(key) ?? 0) / Math.max(1, n)).toFixed(2);
+    const keys = [...new Set([...baseline.keys(), ...airlock.keys()])].sort();
+    for (const kind of ['rpc:', 'db:']) {
+      const total = (counts: ServerCounts, n: number) => ([...counts].filter(([k]) => k.startsWith(kind)).reduce((t, [, v]) => t + v, 0) / Math.max(1, n)).toFixed(2);
+      for (const key of keys.filter((k) => k.startsWith(kind))) console.log(`| ${key} | ${per(baseline, key, baselineActions)} | ${per(airlock, key, airlockActions)} |`);
+      console.log(`| **${kind} all** | ${total(baseline, baselineActions)} | ${total(airlock, airlockActions)} |`);
     }
   }
   if (report.http) {

@@ -18,6 +18,8 @@ export interface DevServerOptions {
   namespace?: string;
   /** Where the server's own output goes (default: discarded). */
   stdio?: 'inherit' | 'ignore';
+  /** Serves the server's Prometheus metrics on this port (the benchmark counts requests per action). */
+  metricsPort?: number;
 }
 
 /** A running `temporal server start-dev`. */
@@ -71,6 +73,7 @@ async function startOnce(options: DevServerOptions, port: number): Promise<DevSe
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   args.push(...devServerSearchAttributeFlags());
 
   const child = spawn(options.cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', 'pipe'] });

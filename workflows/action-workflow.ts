@@ -4,7 +4,6 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -38,6 +37,8 @@ import {
 import { approvalNotifications } from './notifications.js';
 import { webhookDeliveries } from './webhooks.js';
 import { actionEventOf } from '../domain/webhook-events.js';
+import { startIndexOf, type StartIndex } from '../domain/start-index.js';
+import { allPatches, recordedPatches, type PatchCheck } from './patches.js';
 
 const CANCELLABLE: ReadonlySet<ActionStatus> = new Set(['assessing', 'awaiting_approval']);
 
@@ -56,17 +57,23 @@ export interface ActionStore {
   refresh(): void;
 }
 
-/** `onStatus` hears every change of status, in order, as it happens (webhooks are scheduled from it). */
-function createStore(input: ActionInput, onStatus: (state: ActionState) => void = () => {}): ActionStore & { replace(next: ActionState): void } {
+/**
+ * `onStatus` hears every change of status, in order, as it happens (webhooks are scheduled from it).
+ * `atStart`: what the run was started with in its search attributes (runs of `airlockAction`), so
+ * a change it already shows costs no event; runs of `actionWorkflow` index every status change.
+ */
+function createStore(input: ActionInput, onStatus: (state: ActionState) => void = () => {}, atStart?: StartIndex): ActionStore & { replace(next: ActionState): void } {
   let state = initialActionState(input, new Date().toISOString());
   let revision = 0;
-  let indexed = { tier: '', score: -1 };
+  let indexed: StartIndex = atStart ?? { status: 'assessing', tier: '', score: -1 };
   const index = (status: ActionStatus) => {
     // Agent, tool and environment were set at start; tier and score ride along
     // with a status change only when they changed, so each transition costs one event.
     const changed = indexed.tier !== state.risk.tier || indexed.score !== state.risk.score;
+    const moved = !atStart || status !== indexed.status;
+    if (!moved && !changed) return;
     upsertSearchAttributes([
-      { key: searchAttributes.status, value: status },
+      ...(moved ? [{ key: searchAttributes.status, value: status }] : []),
       ...(changed
         ? [
             { key: searchAttributes.tier, value: state.risk.tier },
@@ -74,7 +81,7 @@ function createStore(input: ActionInput, onStatus: (state: ActionState) => void 
           ]
         : []),
     ]);
-    indexed = { tier: state.risk.tier, score: state.risk.score };
+    indexed = { status, tier: state.risk.tier, score: state.risk.score };
   };
   return {
     get state() {
@@ -154,13 +161,29 @@ function detailsOf(risk: Risk): string | undefined {
  * the approval card, reminders, escalation and owner messages run beside it and
  * never hold it up. Always completes with the action's final state.
  */
+export async function airlockAction(input: ActionInput): Promise<ActionState> {
+  return runAction(input, allPatches, startIndexOf(input));
+}
+
+/**
+ * The type of actions started before `airlockAction`: the same flow, each later
+ * change behind its patch marker, so those runs replay as they ran.
+ */
 export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
+  return runAction(input, recordedPatches);
+}
+
+async function runAction(input: ActionInput, patched: PatchCheck, atStart?: StartIndex): Promise<ActionState> {
   // Each receiver's delivery runs beside the action, never in its way; without receivers this adds nothing.
-  const webhooks = webhookDeliveries();
-  const store = createStore(input, (state) => {
-    const event = actionEventOf(state.status);
-    if (event) webhooks.emit(input.webhooks, event, state.id, state.updatedAt, state);
-  });
+  const webhooks = webhookDeliveries(patched);
+  const store = createStore(
+    input,
+    (state) => {
+      const event = actionEventOf(state.status);
+      if (event) webhooks.emit(input.webhooks, event, state.id, state.updatedAt, state);
+    },
+    atStart,
+  );
   let editing = false;
 
   setHandler(stateQuery, () => store.state);
@@ -246,9 +269,9 @@ export async function actionWorkflow(input: ActionInput): Promise<ActionState> {
   let notifications: Promise<void> | undefined;
   const outcomeBatched = { value: false };
   if (store.state.status === 'assessing') {
-    await decideAndExecute(input, store, outcomeBatched, permits, () => {
+    await decideAndExecute(input, store, { outcomeBatched, permits, patched }, () => {
       // Once per action, even when it comes back for approvals after a re-authorization.
-      if (input.slack) notifications ??= approvalNotifications(input, store);
+      if (input.slack) notifications ??= approvalNotifications(input, store, patched);
     });
   }
 
@@ -280,11 +303,18 @@ async function preview(input: ActionInput, store: ActionStore & { replace(next: 
   if (details) setCurrentDetails(details);
 }
 
+/** What one run's execution steps share. */
+interface RunContext {
+  /** Whether the executor told the session of a success (then the workflow does not). */
+  outcomeBatched: { value: boolean };
+  permits: BreakerPermits;
+  patched: PatchCheck;
+}
+
 async function decideAndExecute(
   input: ActionInput,
   store: ActionStore & { replace(next: ActionState): void },
-  outcomeBatched: { value: boolean },
-  permits: BreakerPermits,
+  run: RunContext,
   onAwaitingApproval: () => void,
 ): Promise<void> {
   // Executes once approved; goes back for approvals when the policy in force at
@@ -293,7 +323,7 @@ async function decideAndExecute(
     const { tier } = store.state.risk;
     if (tier === 'deny') return store.setStatus('denied');
     if (tier !== 'auto') {
-      const covered = await coveredByStanding(input, store);
+      const covered = await coveredByStanding(input, store, run.patched);
       // Cancelled while the session was asked.
       if (store.state.status === 'cancelled') return;
       if (!covered) {
@@ -304,7 +334,7 @@ async function decideAndExecute(
         if (store.state.status !== 'approved') return;
       }
     }
-    const rose = await execute(input, store, outcomeBatched, permits);
+    const rose = await execute(input, store, run);
     if (!rose) return;
     // Approvals given at the lower tier do not carry over to the higher one.
     const now = new Date().toISOString();
@@ -335,13 +365,8 @@ interface Resumed {
 }
 
 /** One execution: the outcome is in the state, or the risk that sends the action back for approvals. */
-async function execute(
-  input: ActionInput,
-  store: ActionStore,
-  outcomeBatched: { value: boolean },
-  permits: BreakerPermits,
-  resumed?: Resumed,
-): Promise<TierRoseDetails | undefined> {
+async function execute(input: ActionInput, store: ActionStore, run: RunContext, resumed?: Resumed): Promise<TierRoseDetails | undefined> {
+  const { outcomeBatched, permits, patched } = run;
   if (!resumed) store.setStatus('executing');
   // Since batching, the executor tells the session of a success itself (batched per session), sparing
   // each action a round of workflow tasks; actions that executed before it reported from the workflow.
@@ -408,14 +433,14 @@ async function execute(
     // The tool's slots on this worker are all taken: nothing was called; the execution queues on the tool's own queue.
     if (cause instanceof ApplicationFailure && cause.type === 'ToolBusy') {
       const used = (cause.details?.[0] as ToolBusyDetails | undefined)?.attemptsUsed ?? attemptsBefore;
-      return execute(input, store, outcomeBatched, permits, { started, attemptsBefore: used, ...(resumed?.permit ? { permit: resumed.permit } : {}), toolQueue: true });
+      return execute(input, store, run, { started, attemptsBefore: used, ...(resumed?.permit ? { permit: resumed.permit } : {}), toolQueue: true });
     }
     // The tool's breaker is open: nothing was called; the execution waits its turn, holding no worker
     // slot and using no attempt, then runs the attempts left within what is left of the deadline.
     if (cause instanceof ApplicationFailure && cause.type === 'BreakerOpen' && cause.nonRetryable) {
       const used = (cause.details?.[0] as BreakerOpenDetails | undefined)?.attemptsUsed ?? attemptsBefore;
       const permit = await waitForBreaker(input.request.tool, store, permits, executor.deadline - (Date.now() - started), used);
-      if (permit) return execute(input, store, outcomeBatched, permits, { started, attemptsBefore: used, permit });
+      if (permit) return execute(input, store, run, { started, attemptsBefore: used, permit });
       await reportFailure(input, state.id);
       store.setStatus('failed', {
         attempts: used,
@@ -472,7 +497,7 @@ async function waitForBreaker(tool: string, store: ActionStore, permits: Breaker
  * then it is approved without a card, recording whose approval it used.
  * Critical actions never are; the session workflow decides, one use at a time.
  */
-async function coveredByStanding(input: ActionInput, store: ActionStore): Promise<boolean> {
+async function coveredByStanding(input: ActionInput, store: ActionStore, patched: PatchCheck): Promise<boolean> {
   const { risk } = store.state;
   if (risk.tier !== 'review' || !input.session?.standing?.includes(input.request.tool) || !patched('airlock-standing-approvals')) return false;
   const { claimStandingApproval } = proxyActivities<Activities>({

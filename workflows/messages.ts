@@ -27,8 +27,12 @@ export function webhookTaskQueue(taskQueue: string): string {
   return `${taskQueue}-webhooks`;
 }
 
-/** Name of the action workflow type, for visibility queries. */
-export const ACTION_WORKFLOW_TYPE = 'actionWorkflow';
+/** The workflow type every new action starts as. */
+export const ACTION_WORKFLOW_TYPE = 'airlockAction';
+/** Every type an action's run may have: runs started before `airlockAction` are `actionWorkflow`s. */
+export const ACTION_WORKFLOW_TYPES = ['actionWorkflow', ACTION_WORKFLOW_TYPE] as const;
+/** The visibility clause matching actions' runs, of either type. */
+export const ACTION_TYPE_CLAUSE = `WorkflowType IN (${ACTION_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')})`;
 
 /** Returns the action's current state. */
 export const stateQuery = defineQuery<ActionState>('state');
@@ -95,7 +99,7 @@ export const standingQuery = defineQuery<AgentStanding>('standing');
  * by their schemas, so they are safe inside the quotes.
  */
 export function runningActionsQuery(agentId: string, statuses: readonly ActionStatus[]): string {
-  return `WorkflowType = '${ACTION_WORKFLOW_TYPE}' AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
+  return `${ACTION_TYPE_CLAUSE} AND ExecutionStatus = 'Running' AND ${searchAttributes.agent.name} = '${agentId}' AND ${searchAttributes.status.name} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
 }
 
 /** Name of the session workflow type: one per agent session, judging the sequence. */

@@ -1,4 +1,4 @@
-import { condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { currentVersion, eligibleApprovers } from '../domain/approval-rules.js';
 import type { ActionInput } from '../domain/input.js';
@@ -7,6 +7,7 @@ import { isTerminal } from '../domain/status.js';
 import type { CardContext } from '../slack/blocks.js';
 import type { ActionStore } from './action-workflow.js';
 import { slackTaskQueue } from './messages.js';
+import type { PatchCheck } from './patches.js';
 
 function reason(err: unknown): string {
   const cause = (err as { cause?: { message?: string } }).cause;
@@ -19,7 +20,7 @@ function reason(err: unknown): string {
  * result in the thread and tell the owner of a rejection or failure. Slack
  * failures are recorded and logged, never thrown: the action goes on without Slack.
  */
-export async function approvalNotifications(input: ActionInput, store: ActionStore): Promise<void> {
+export async function approvalNotifications(input: ActionInput, store: ActionStore, patched: PatchCheck): Promise<void> {
   const { approvals } = input;
   const slack = proxyActivities<Activities>({
     startToCloseTimeout: '30s',

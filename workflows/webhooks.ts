@@ -1,7 +1,8 @@
-import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { WebhookEvent, WebhookSubscription } from '../domain/webhook-events.js';
 import { webhookTaskQueue } from './messages.js';
+import { recordedPatches, type PatchCheck } from './patches.js';
 
 /** Guards every command webhooks add to a workflow: histories from before them replay unchanged. */
 export const WEBHOOKS_PATCH = 'airlock-webhooks';
@@ -31,7 +32,7 @@ function reason(err: unknown): string {
  * The deliveries of one workflow run. With no receiver subscribed to an event,
  * emitting it does nothing at all: no command, no marker.
  */
-export function webhookDeliveries(): WebhookDeliveries {
+export function webhookDeliveries(patched: PatchCheck = recordedPatches): WebhookDeliveries {
   const pending: Promise<unknown>[] = [];
   let running = 0;
   const occurrences = new Map<string, number>();

@@ -16,10 +16,12 @@ import type { ActionInput } from '../../domain/input.js';
 import { initialActionState } from '../../domain/state.js';
 import { countedApprovals } from '../../domain/approval-rules.js';
 import { startsSequence } from '../../domain/assess.js';
+import { startIndexOf } from '../../domain/start-index.js';
 import { isSettled, isTerminal } from '../../domain/status.js';
 import { configSource, perConfig, type ConfigInput, type ConfigSource } from '../../config/live.js';
-import type { actionWorkflow } from '../../workflows/action-workflow.js';
+import type { airlockAction } from '../../workflows/action-workflow.js';
 import {
+  ACTION_TYPE_CLAUSE,
   ACTION_WORKFLOW_TYPE,
   cancelUpdate,
   decideUpdate,
@@ -101,8 +103,8 @@ export class ActionGateway {
     return this.source.current;
   }
 
-  private handle(actionId: string): WorkflowHandle<typeof actionWorkflow> {
-    return this.client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(actionId));
+  private handle(actionId: string): WorkflowHandle<typeof airlockAction> {
+    return this.client.workflow.getHandle<typeof airlockAction>(workflowIdOf(actionId));
   }
 
   private uiLink(workflowId: string): string {
@@ -142,7 +144,8 @@ export class ActionGateway {
     if (startsSequence(input.policy, touch)) await this.sessions.markPending(agent.id, request.sessionId, { actionId: input.actionId, touch });
     await Promise.all([this.assertRoomForApproval(input), this.assertNotLooping(input)]);
     const { risk } = input;
-    const options: WorkflowStartOptions<typeof actionWorkflow> & { workflowIdConflictPolicy: 'USE_EXISTING' } = {
+    const startIndex = startIndexOf(input);
+    const options: WorkflowStartOptions<typeof airlockAction> & { workflowIdConflictPolicy: 'USE_EXISTING' } = {
       workflowId: workflowIdOf(input.actionId),
       taskQueue: this.config.env.AIRLOCK_TASK_QUEUE,
       args: [input],
@@ -156,7 +159,10 @@ export class ActionGateway {
         { key: searchAttributes.agent, value: agent.id },
         { key: searchAttributes.tool, value: request.tool },
         { key: searchAttributes.environment, value: request.environment },
-        { key: searchAttributes.status, value: 'assessing' },
+        // Tier, score and (when it runs at once) `executing` are shown from the start: the run need not write them.
+        { key: searchAttributes.status, value: startIndex.status },
+        { key: searchAttributes.tier, value: startIndex.tier },
+        { key: searchAttributes.riskScore, value: startIndex.score },
         { key: searchAttributes.paramsHash, value: input.paramsSha256 },
         { key: searchAttributes.session, value: request.sessionId },
       ],
@@ -179,10 +185,10 @@ export class ActionGateway {
         waitMs > 0 && (risk.tier === 'auto' || risk.tier === 'deny') && !previewUrlOf(input.tool.executor) && (input.webhooks ?? []).length === 0;
       state = await connection.withDeadline(Date.now() + (waitMs || SUBMIT_GRACE_MS), async () =>
         closesAlone
-          ? (await this.client.workflow.start<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, options)).result()
+          ? (await this.client.workflow.start<typeof airlockAction>(ACTION_WORKFLOW_TYPE, options)).result()
           : this.client.workflow.executeUpdateWithStart(settleUpdate, {
               args: [{ waitMs }],
-              startWorkflowOperation: new WithStartWorkflowOperation<typeof actionWorkflow>(ACTION_WORKFLOW_TYPE, options),
+              startWorkflowOperation: new WithStartWorkflowOperation<typeof airlockAction>(ACTION_WORKFLOW_TYPE, options),
             }),
       );
     } catch (err) {
@@ -274,7 +280,7 @@ export class ActionGateway {
   }
 
   /** The state of a described workflow: its result once completed, else a Query (the accepted state if no worker answers). */
-  private async read(handle: WorkflowHandle<typeof actionWorkflow>, status: string, input?: ActionInput): Promise<ActionState> {
+  private async read(handle: WorkflowHandle<typeof airlockAction>, status: string, input?: ActionInput): Promise<ActionState> {
     // A completed run carries its final state as its result: no worker needed to read it.
     if (status === 'COMPLETED') return handle.result();
     if (!input) return handle.query(stateQuery);
@@ -410,7 +416,7 @@ export class ActionGateway {
 
   /** Actions matching the filters, newest first, from Temporal visibility (eventually consistent). */
   async list(filter: ActionFilter): Promise<ActionSummary[]> {
-    const clauses = [`WorkflowType = '${ACTION_WORKFLOW_TYPE}'`];
+    const clauses = [ACTION_TYPE_CLAUSE];
     // Values are already restricted by their schemas; quoting is belt and braces.
     const quote = (v: string) => `'${v.replaceAll("'", "\\'")}'`;
     if (filter.status) clauses.push(`${searchAttributes.status.name} = ${quote(filter.status)}`);

@@ -4,6 +4,7 @@ import type { ActionState } from '../../domain/action.js';
 import { KEYS, REQUESTS } from '../helpers/config.js';
 import { eventually, startStack, type Stack } from '../helpers/stack.js';
 import { workflowIdOf } from '../../api/actions/ids.js';
+import { searchAttributes } from '../../workflows/messages.js';
 
 describe('submit API → workflow → executor', () => {
   let stack: Stack;
@@ -44,6 +45,31 @@ describe('submit API → workflow → executor', () => {
     const held = await submit(REQUESTS.prodUpdate());
     assert.equal(held.body.status, 'awaiting_approval', 'answered as soon as it waits for a person');
     assert.equal(await updates(held.body.id), 1);
+  });
+
+  it('an auto action’s history holds only its steps: started (indexed executing, with tier and score), the executor call, the final status, the close', async () => {
+    const auto = await submit(REQUESTS.devRead({ sessionId: 'lean-history' }));
+    assert.equal(auto.body.status, 'succeeded');
+    const handle = stack.client.workflow.getHandle(workflowIdOf(auto.body.id));
+    const events = (await handle.fetchHistory()).events ?? [];
+    const kinds = events.map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes'))!.replace(/EventAttributes$/, ''));
+    assert.deepEqual(kinds, [
+      'workflowExecutionStarted',
+      ...['workflowTaskScheduled', 'workflowTaskStarted', 'workflowTaskCompleted'],
+      ...['activityTaskScheduled', 'activityTaskStarted', 'activityTaskCompleted'],
+      ...['workflowTaskScheduled', 'workflowTaskStarted', 'workflowTaskCompleted'],
+      'upsertWorkflowSearchAttributes',
+      'workflowExecutionCompleted',
+    ]);
+    const started = events[0]!.workflowExecutionStartedEventAttributes!;
+    assert.equal(started.workflowType?.name, 'airlockAction');
+    const indexed = Object.keys(started.searchAttributes?.indexedFields ?? {});
+    for (const key of ['AirlockStatus', 'AirlockTier', 'AirlockRiskScore']) assert.ok(indexed.includes(key), key);
+    // What the run was started with is what it shows while executing; its end is the one status it writes.
+    const description = await handle.describe();
+    assert.equal(description.typedSearchAttributes.get(searchAttributes.status), 'succeeded');
+    assert.equal(description.typedSearchAttributes.get(searchAttributes.tier), 'auto');
+    assert.equal(description.typedSearchAttributes.get(searchAttributes.riskScore), auto.body.risk.score);
   });
 
   it('without ?wait answers at once, and the action still completes', async () => {

@@ -244,7 +244,9 @@ describe('without webhooks', () => {
     await handle.result();
     const events = (await handle.fetchHistory()).events ?? [];
     const text = historyText(events);
-    assert.ok(text.includes('airlock-tool-overflow'), 'other patches are recorded as markers');
+    // New actions record no patch markers at all (airlockAction asks no patch), webhooks' least of all.
+    assert.equal(events.filter((e) => e.markerRecordedEventAttributes).length, 0);
+    assert.ok(text.includes('executeHttpTool'), 'the history is the action run');
     assert.ok(!text.includes('webhooks') && !text.includes('airlock-webhooks') && !text.includes('deliverWebhook'));
   });
 });

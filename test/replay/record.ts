@@ -7,12 +7,13 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensureTemporalCli } from '../../temporal/binary.js';
 import { startDevServer } from '../../temporal/dev-server.js';
 import { bundleWorkflows } from '../../worker/index.js';
 import { ROOT } from '../helpers/env.js';
+import { historyFile, workflowTypeOf, type RecordedHistory } from './corpus.js';
 
 const out = join(ROOT, 'test', 'replay', 'histories');
 const work = mkdtempSync(join(tmpdir(), 'airlock-record-'));
@@ -28,15 +29,17 @@ const { recordPaths } = await import('./paths.js');
 try {
   mkdirSync(out, { recursive: true });
   for (const { name, workflowId } of await recordPaths()) {
-    if (existsSync(join(out, `${name}.json`))) {
-      process.stdout.write(`kept ${name}: recorded by earlier code\n`);
-      continue;
-    }
     // The CLI writes the JSON that `historyFromJSON` (and the Temporal UI's download) reads.
     const shown = spawnSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', server.address, '--output', 'json'], { encoding: 'utf8' });
     if (shown.status !== 0) throw new Error(`temporal workflow show ${workflowId}: ${shown.stderr}`);
-    writeFileSync(join(out, `${name}.json`), shown.stdout);
-    process.stdout.write(`recorded ${name}: ${(JSON.parse(shown.stdout) as { events: unknown[] }).events.length} events\n`);
+    const file = historyFile(name, workflowTypeOf(JSON.parse(shown.stdout) as RecordedHistory));
+    if (existsSync(join(out, file))) {
+      process.stdout.write(`kept ${file}: recorded by earlier code\n`);
+      continue;
+    }
+    mkdirSync(dirname(join(out, file)), { recursive: true });
+    writeFileSync(join(out, file), shown.stdout);
+    process.stdout.write(`recorded ${file}: ${(JSON.parse(shown.stdout) as RecordedHistory).events.length} events\n`);
   }
 } finally {
   await server.stop();

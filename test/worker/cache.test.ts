@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { ActionGateway, workflowIdOf } from '../../api/actions/gateway.js';
 import type { ActionState } from '../../domain/action.js';
 import type { DecisionInput } from '../../domain/decision.js';
-import type { actionWorkflow } from '../../workflows/action-workflow.js';
+import type { airlockAction } from '../../workflows/action-workflow.js';
 import { decideUpdate } from '../../workflows/messages.js';
 import { REQUESTS, testConfig } from '../helpers/config.js';
 import { startTestWorker, testClient, testEnv, uniqueTaskQueue } from '../helpers/env.js';
@@ -45,7 +45,7 @@ describe('the workflow cache (maxCachedWorkflows)', () => {
 
     // The first, long evicted, alone; then the rest at once, each evicting another.
     const decide = async (id: string): Promise<ActionState> => {
-      const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(id));
+      const handle = client.workflow.getHandle<typeof airlockAction>(workflowIdOf(id));
       assert.equal((await handle.executeUpdate(decideUpdate, { args: [alice] })).status, 'approved');
       return handle.result();
     };

@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError, type Client, ApplicationFailure } from '@tem
 import { ActionGateway, workflowIdOf } from '../../api/actions/gateway.js';
 import type { ActionRequest, ActionState } from '../../domain/action.js';
 import type { DecisionInput } from '../../domain/decision.js';
-import { actionWorkflow } from '../../workflows/action-workflow.js';
+import type { airlockAction } from '../../workflows/action-workflow.js';
 import { cancelUpdate, decideUpdate, searchAttributes, stateQuery } from '../../workflows/messages.js';
 import { REQUESTS, testConfig } from '../helpers/config.js';
 import { startTestWorker, testClient, testEnv, uniqueTaskQueue } from '../helpers/env.js';
@@ -56,7 +56,7 @@ describe('action workflow', () => {
     // Started exactly as the API starts it (update-with-start), minus HTTP.
     const settled = await new ActionGateway(client, config).submit(config.file.agents[0]!, request, 5_000);
     const actionId = settled.id;
-    const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(actionId));
+    const handle = client.workflow.getHandle<typeof airlockAction>(workflowIdOf(actionId));
     return { handle, settled, actionId };
   }
 
@@ -218,7 +218,7 @@ describe('workflow bundle', () => {
   it('holds no zod: schemas would be rebuilt for every workflow run', async () => {
     const { readFile } = await import('node:fs/promises');
     const code = await readFile(testEnv.bundlePath, 'utf8');
-    assert.ok(code.includes('actionWorkflow'));
+    assert.ok(code.includes('airlockAction') && code.includes('actionWorkflow'));
     assert.doesNotMatch(code, /node_modules\/zod\//);
   });
 });
@@ -249,7 +249,7 @@ describe('approvals.maxAge', () => {
       const config = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address, edit: (file) => (file.approvals.maxAge = '2s') });
       const settled = await new ActionGateway(client, config).submit(config.file.agents[0]!, REQUESTS.prodTransfer(), 5_000);
       assert.equal(settled.risk.tier, 'critical');
-      const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(settled.id));
+      const handle = client.workflow.getHandle<typeof airlockAction>(workflowIdOf(settled.id));
       await handle.executeUpdate(decideUpdate, { args: [person('U0ALICE')] });
       await new Promise((r) => setTimeout(r, 2_500));
       const second = await handle.executeUpdate(decideUpdate, { args: [person('U0CAROL')] });
@@ -281,7 +281,7 @@ describe('re-authorization with the policy in force', () => {
       const submitted = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address });
       const settled = await new ActionGateway(client, submitted).submit(submitted.file.agents[0]!, REQUESTS.prodUpdate(), 5_000);
       assert.equal(settled.risk.tier, 'review');
-      const handle = client.workflow.getHandle<typeof actionWorkflow>(workflowIdOf(settled.id));
+      const handle = client.workflow.getHandle<typeof airlockAction>(workflowIdOf(settled.id));
       const approved = await handle.executeUpdate(decideUpdate, { args: [person('U0BOB')] });
       assert.equal(approved.status, 'approved');
       const back = await waitForState(handle, (s) => s.status === 'awaiting_approval' && s.risk.tier === 'critical');
