@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import express, { type Express, type RequestHandler } from 'express';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { requestIdFrom } from './request-id.js';
+import { createServer, type Server } from 'node:http';
+import { createDoor, HEALTHY, HEALTHY_HEADERS } from './door.js';
 import type { AirlockConfig } from '../config/index.js';
 import { LiveConfig, perConfig } from '../config/live.js';
 import type { GrantKeys } from '../grants/keys.js';
@@ -35,19 +35,6 @@ export function bodyLimitBytes(parametersBytes: number): number {
   return Math.max(BODY_LIMIT_BYTES, parametersBytes + 64 * 1024);
 }
 
-const HEALTHY = JSON.stringify({ ok: true });
-const HEALTHY_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(HEALTHY)) };
-
-/** `GET /healthz` outside express: the same answer, id and log line as through it. */
-function answerHealthz(req: IncomingMessage, res: ServerResponse, logger: Logger): void {
-  const started = performance.now();
-  const id = requestIdFrom(req.headers['x-request-id']);
-  res.writeHead(200, { ...HEALTHY_HEADERS, 'x-request-id': id }).end(HEALTHY);
-  if (logger.isLevelEnabled('info')) {
-    logger.info({ reqId: id, req: { method: 'GET', url: '/healthz' }, res: { statusCode: 200 }, responseTime: Math.round(performance.now() - started) }, 'request completed');
-  }
-}
-
 /** Dependencies of {@link createApp}. */
 export interface AppDeps {
   /**
@@ -66,9 +53,9 @@ export interface AirlockApp {
   app: Express;
   slack?: SlackIntegration;
   /**
-   * Serves the app on a port. `GET /healthz`, polled by every load balancer, is
-   * answered there before express (with its request id and log line): the
-   * router's walk of every route costs more than the answer itself.
+   * Serves the app on a port, behind its door (api/door.ts): `GET /healthz`,
+   * requests without a known key and submissions that break their contract are
+   * answered there, before express, with the same answers and log lines.
    */
   listen(port: number, host: string): Server;
 }
@@ -148,10 +135,7 @@ export function createApp({ config: given, client, logger, grantKeys }: AppDeps)
     throw new ApiError('not_found', `no route ${req.method} ${req.path}`);
   });
   app.use(errorHandler);
-  const listen = (port: number, host: string): Server =>
-    createServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/healthz') answerHealthz(req, res, logger);
-      else app(req, res);
-    }).listen(port, host);
+  const door = createDoor({ app, config: live, logger, json: jsonParser });
+  const listen = (port: number, host: string): Server => createServer(door).listen(port, host);
   return { app, listen, ...(slack ? { slack } : {}) };
 }

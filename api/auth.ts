@@ -25,20 +25,31 @@ export function sha256Hex(text: string): string {
  * nothing about the key.
  */
 export function authenticate(config: ConfigSource): RequestHandler {
+  const identify = identifier(config);
+  return (req, _res, next) => {
+    // Already identified at the door (api/door.ts), with the configuration of this very request.
+    req.principal ??= identify(req.headers.authorization);
+    next();
+  };
+}
+
+/**
+ * The caller an `Authorization` header names, by the configuration in force;
+ * throws the 401 {@link ApiError} when it names none.
+ */
+export function identifier(config: ConfigSource): (authorization: string | undefined) => Principal {
   const principals = perConfig(config, ({ file }) => {
     const byHash = new Map<string, Principal>();
     for (const agent of file.agents) byHash.set(agent.keySha256, { kind: 'agent', agent });
     for (const operator of file.operators) byHash.set(operator.keySha256, { kind: 'operator', operator });
     return byHash;
   });
-  return (req, _res, next) => {
-    const header = req.get('authorization');
+  return (header) => {
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new ApiError('unauthorized', 'send your key as Authorization: Bearer <key>');
     const principal = principals().get(sha256Hex(match[1]!));
     if (!principal) throw new ApiError('unauthorized', 'unknown key');
-    req.principal = principal;
-    next();
+    return principal;
   };
 }
 

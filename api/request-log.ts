@@ -12,12 +12,17 @@ declare module 'express-serve-static-core' {
 }
 
 const child = Symbol('airlock.requestLogger');
-type LoggedRequest = Request & { [child]?: Logger };
+
+/** When the door (api/door.ts) took the request: its response time counts from there. */
+export const receivedAt = Symbol('airlock.receivedAt');
+export type ReceivedRequest = { [receivedAt]?: number };
 
 /** The level of a request's line: 5xx error, 4xx warn, the rest info. */
-function levelOf(status: number): 'error' | 'warn' | 'info' {
+export function levelOf(status: number): 'error' | 'warn' | 'info' {
   return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
 }
+type LoggedRequest = Request & { [child]?: Logger };
+
 
 /**
  * Request ids and request logging, as cheap as they can be: every request
@@ -38,7 +43,7 @@ export function logRequests(app: Express, logger: Logger): void {
     },
   });
   app.use((req, res, next) => {
-    const started = performance.now();
+    const started = (req as ReceivedRequest)[receivedAt] ?? performance.now();
     const id = requestIdFrom(req.headers['x-request-id']);
     req.headers['x-request-id'] = id;
     req.id = id;

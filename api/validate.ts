@@ -34,17 +34,31 @@ export function route<B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType 
   handler: (input: RouteInput<B, Q, P>, req: Request, res: Response) => Promise<void>,
 ): RequestHandler {
   return async (req, res) => {
+    // Checked at the door against these very schemas (api/door.ts): not checked twice.
+    const checked = (req as CheckedRequest)[checkedInput];
+    if (checked?.schemas === schemas) return handler(checked.input as RouteInput<B, Q, P>, req, res);
     if (schemas.body && !req.is('application/json')) {
       throw new ApiError('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
     }
-    // Every part is checked before answering, so one 400 names every bad field.
-    const issues: FieldIssue[] = [];
-    const input = {
-      body: parsePart(schemas.body, req.body, '', issues),
-      query: parsePart(schemas.query, req.query, 'query', issues),
-      params: parsePart(schemas.params, req.params, 'params', issues),
-    };
-    if (issues.length > 0) throw invalidRequest(issues);
-    await handler(input, req, res);
+    await handler(checkInput(schemas, req), req, res);
   };
 }
+
+/** The parts of a request, each parsed by its schema; every bad field is named in one 400 ({@link invalidRequest}). */
+export function checkInput<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(
+  schemas: RouteSchemas<B, Q, P>,
+  req: { body?: unknown; query?: unknown; params?: unknown },
+): RouteInput<B, Q, P> {
+  const issues: FieldIssue[] = [];
+  const input = {
+    body: parsePart(schemas.body, req.body, '', issues),
+    query: parsePart(schemas.query, req.query, 'query', issues),
+    params: parsePart(schemas.params, req.params, 'params', issues),
+  };
+  if (issues.length > 0) throw invalidRequest(issues);
+  return input;
+}
+
+/** Where the door leaves a request's input it has checked, and against which schemas. */
+export const checkedInput = Symbol('airlock.checkedInput');
+export type CheckedRequest = { [checkedInput]?: { schemas: object; input: unknown } };

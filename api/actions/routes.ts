@@ -22,6 +22,9 @@ export const GetQuery = z.object({
   wait: z.coerce.number().int('must be whole seconds').min(0).max(60, 'at most 60 seconds').default(0),
 });
 
+/** What `POST /v1/actions` reads: checked at the door (api/door.ts) or by its route, never both. */
+export const SUBMIT_SCHEMAS = { body: ActionRequest, query: SubmitQuery };
+
 /** Path of the routes about one action. */
 export const ActionParams = z.object({ id: ActionId });
 
@@ -44,7 +47,7 @@ export function actionRoutes(gateway: ActionGateway, submitter: ActionSubmitter,
 
   router.post(
     '/',
-    route({ body: ActionRequest, query: SubmitQuery }, async ({ body, query }, req, res) => {
+    route(SUBMIT_SCHEMAS, async ({ body, query }, req, res) => {
       const state = await submitter.submit(requireAgent(req), body, query.wait * 1000, req.log);
       res.status(202).json(state);
     }),

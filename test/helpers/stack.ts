@@ -114,6 +114,8 @@ export async function startStack(options: StackOptions = {}) {
 
   return {
     url,
+    /** The express app alone, without the door `listen` puts in front of it (api/door.ts). */
+    app: airlock.app,
     /** The configuration the stack started with; `live.current` is the one in force. */
     config,
     live,
