@@ -163,6 +163,8 @@ writeFileSync(configPath, stringify(benchConfig));
 const childEnv = { ...process.env, TEMPORAL_ADDRESS: server.address, LOG_LEVEL: logLevel };
 const airlockEnv = {
   ...childEnv,
+  // As `npm start` (and `npm run worker`, `npm run api`) run it: two malloc arenas (see the README, "Sizing").
+  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
   PORT: String(apiPort),
   DEMO_TARGET_PORT: String(demoPort),
   AIRLOCK_CONFIG: configPath,
