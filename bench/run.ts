@@ -158,6 +158,10 @@ benchConfig.tools[REVIEW_TOOL] = {
 };
 // The pending leg keeps thousands of one agent's actions awaiting approval.
 benchConfig.limits.maxPendingPerAgent = 1_000_000;
+// The bare side has no bound on the calls in flight: the fast tool's is the largest load's (its bound at 10 is
+// the slow leg's subject), so the auto leg measures what Airlock adds, not a queue it was told to keep.
+const FAST_TOOL_MAX_CONCURRENT = Math.max(...concurrencies, 10);
+(benchConfig.tools['crm.contacts.read'] as { breaker: { maxConcurrent: number } }).breaker.maxConcurrent = FAST_TOOL_MAX_CONCURRENT;
 writeFileSync(configPath, stringify(benchConfig));
 
 const childEnv = { ...process.env, TEMPORAL_ADDRESS: server.address, LOG_LEVEL: logLevel };
@@ -316,7 +320,7 @@ function printReport() {
     console.log(
       `\n### Auto path vs bare Temporal (sessions: ${sessionsMode}) — 2 runs of ${seconds}s per cell (at least ${MIN_SECONDS_AT_50}s from concurrency 50), A-B-B-A, each run drained`,
     );
-    console.log('submit→terminal latency in ms (mean of the runs’ percentiles); throughput in completed actions per second\n');
+    console.log(`submit→terminal latency in ms (mean of the runs’ percentiles); throughput in completed actions per second; the fast tool's maxConcurrent ${FAST_TOOL_MAX_CONCURRENT}\n`);
     console.log('| concurrency | what | p50 ms | p99 ms | throughput/s | completed | errors |');
     console.log('|---:|---|---:|---:|---:|---:|---:|');
     for (const r of report.auto) {

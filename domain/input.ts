@@ -73,4 +73,10 @@ export interface ActionInput extends AssessContext {
   slack: boolean;
   /** Receivers of the action's events at submission (ids, never URLs or secrets); absent when there are none. */
   webhooks?: WebhookSubscription[];
+  /**
+   * The API started the run and awaits its close (an action that closes without
+   * a person): no Update waits on its first workflow task, so that task may hold
+   * the executor's call (a local activity). Absent: an Update may be waiting.
+   */
+  awaitedToClose?: boolean;
 }

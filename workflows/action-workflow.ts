@@ -1,3 +1,4 @@
+import { RetryState } from '@temporalio/common';
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -5,6 +6,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   TimeoutFailure,
@@ -41,6 +43,9 @@ import { startIndexOf, type StartIndex } from '../domain/start-index.js';
 import { allPatches, recordedPatches, type PatchCheck } from './patches.js';
 
 const CANCELLABLE: ReadonlySet<ActionStatus> = new Set(['assessing', 'awaiting_approval']);
+
+/** Tools answering within this (their executor's `timeout`) execute an auto action's first attempt as a local activity. */
+const LOCAL_EXECUTOR_MAX_MS = 5_000;
 
 /** Attempts of the assessment activity (the preview call); the last one fails closed instead of throwing. */
 const ASSESS_ATTEMPTS = 3;
@@ -379,7 +384,7 @@ async function execute(input: ActionInput, store: ActionStore, run: RunContext, 
   const ownQueue = overflow ? resumed?.toolQueue === true : patched('airlock-tool-queues');
   const started = resumed?.started ?? Date.now();
   const attemptsBefore = resumed?.attemptsBefore ?? 0;
-  const { executeHttpTool } = proxyActivities<Activities>({
+  const options = {
     // The executor call aborts itself at `executor.timeout`; the margin only
     // covers a worker that died mid-call, which then counts as one attempt. On
     // the tool's queue an execution may first wait for one call of the tool to end.
@@ -393,7 +398,22 @@ async function execute(input: ActionInput, store: ActionStore, run: RunContext, 
       maximumInterval: retry.maximumInterval,
     },
     ...(ownQueue ? { taskQueue: toolTaskQueue(workflowInfo().taskQueue, input.request.tool) } : {}),
-  });
+  };
+  // Since `airlock-local-executor`, the first attempt at an action scored auto and awaited to its close by the
+  // API, of a tool that answers within LOCAL_EXECUTOR_MAX_MS, runs as a local activity: in the run's first
+  // workflow task, on this worker, with no activity task to schedule, dispatch and report. Not when an Update
+  // waits on that task (its answer would wait for the call), nor for a longer call (queries would wait for it),
+  // nor for anything resumed (the tool's queue, after its breaker).
+  const local =
+    !resumed &&
+    !ownQueue &&
+    input.awaitedToClose === true &&
+    store.state.risk.tier === 'auto' &&
+    executor.timeout <= LOCAL_EXECUTOR_MAX_MS &&
+    patched('airlock-local-executor');
+  const { executeHttpTool } = local
+    ? proxyLocalActivities<Activities>({ startToCloseTimeout: options.startToCloseTimeout, scheduleToCloseTimeout: options.scheduleToCloseTimeout, retry: options.retry })
+    : proxyActivities<Activities>(options);
 
   const state = store.state;
   // Exactly the approved version executes: an approver's edit replaces the agent's parameters.
@@ -427,8 +447,8 @@ async function execute(input: ActionInput, store: ActionStore, run: RunContext, 
       ...(overflow ? { slot: ownQueue ? ('wait' as const) : ('refuse' as const) } : {}),
     });
     store.setStatus('succeeded', { result: outcome.result, attempts: outcome.attempt });
-  } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
+  } catch (caught) {
+    const err = asActivityFailure(caught);
     const cause = err.cause;
     // The tool's slots on this worker are all taken: nothing was called; the execution queues on the tool's own queue.
     if (cause instanceof ApplicationFailure && cause.type === 'ToolBusy') {
@@ -584,6 +604,19 @@ async function reportFailure(input: ActionInput, actionId: string): Promise<void
   }).catch((err: unknown) => {
     if (!(err instanceof ActivityFailure)) throw err;
   });
+}
+
+/**
+ * A local activity's failure reaches the workflow as its cause alone (the
+ * executor's `ApplicationFailure`, or the `TimeoutFailure` of its deadline);
+ * an activity's comes wrapped in an `ActivityFailure`. Both are read as one.
+ */
+function asActivityFailure(err: unknown): ActivityFailure {
+  if (err instanceof ActivityFailure) return err;
+  if (err instanceof ApplicationFailure || err instanceof TimeoutFailure) {
+    return new ActivityFailure(err.message, 'executeHttpTool', undefined, RetryState.RETRY_STATE_UNSPECIFIED, undefined, err);
+  }
+  throw err;
 }
 
 /** What the state says about a failed execution: the last executor answer, attempts, and why. */

@@ -185,7 +185,7 @@ export class ActionGateway {
         waitMs > 0 && (risk.tier === 'auto' || risk.tier === 'deny') && !previewUrlOf(input.tool.executor) && (input.webhooks ?? []).length === 0;
       state = await connection.withDeadline(Date.now() + (waitMs || SUBMIT_GRACE_MS), async () =>
         closesAlone
-          ? (await this.client.workflow.start<typeof airlockAction>(ACTION_WORKFLOW_TYPE, options)).result()
+          ? (await this.client.workflow.start<typeof airlockAction>(ACTION_WORKFLOW_TYPE, { ...options, args: [{ ...input, awaitedToClose: true }] })).result()
           : this.client.workflow.executeUpdateWithStart(settleUpdate, {
               args: [{ waitMs }],
               startWorkflowOperation: new WithStartWorkflowOperation<typeof airlockAction>(ACTION_WORKFLOW_TYPE, options),

@@ -47,7 +47,7 @@ describe('submit API → workflow → executor', () => {
     assert.equal(await updates(held.body.id), 1);
   });
 
-  it('an auto action’s history holds only its steps: started (indexed executing, with tier and score), the executor call, the final status, the close', async () => {
+  it('an auto action’s history holds only its steps: started (indexed executing, with tier and score), the executor call (a local activity), the final status, the close', async () => {
     const auto = await submit(REQUESTS.devRead({ sessionId: 'lean-history' }));
     assert.equal(auto.body.status, 'succeeded');
     const handle = stack.client.workflow.getHandle(workflowIdOf(auto.body.id));
@@ -56,11 +56,13 @@ describe('submit API → workflow → executor', () => {
     assert.deepEqual(kinds, [
       'workflowExecutionStarted',
       ...['workflowTaskScheduled', 'workflowTaskStarted', 'workflowTaskCompleted'],
-      ...['activityTaskScheduled', 'activityTaskStarted', 'activityTaskCompleted'],
-      ...['workflowTaskScheduled', 'workflowTaskStarted', 'workflowTaskCompleted'],
+      'markerRecorded',
       'upsertWorkflowSearchAttributes',
       'workflowExecutionCompleted',
     ]);
+    // The one marker is the executor's call, run in the first workflow task.
+    assert.equal(events[4]!.markerRecordedEventAttributes?.markerName, 'core_local_activity');
+    assert.equal(stack.target.callsFor(auto.body.id).length, 1);
     const started = events[0]!.workflowExecutionStartedEventAttributes!;
     assert.equal(started.workflowType?.name, 'airlockAction');
     const indexed = Object.keys(started.searchAttributes?.indexedFields ?? {});
