@@ -9,6 +9,7 @@ import { decideUpdate } from '../../workflows/messages.js';
 import { REQUESTS, testConfig } from '../helpers/config.js';
 import { startTestWorker, testClient, testEnv, uniqueTaskQueue } from '../helpers/env.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/target.js';
+import { workflowCacheOptions } from '../../worker/cache.js';
 
 const alice: DecisionInput = { by: 'U0ALICE', ids: ['U0ALICE'], groups: [], decision: 'approve', version: 1, via: 'api' };
 
@@ -54,5 +55,14 @@ describe('the workflow cache (maxCachedWorkflows)', () => {
     assert.deepEqual(rest.map((s) => s.status), Array(5).fill('succeeded'));
     for (const id of ids) assert.equal(target.callsFor(id).length, 1, `${id} executed once`);
     assert.ok(worker.worker.cachedWorkflows() <= 2);
+  });
+});
+
+describe('workflow task slots', () => {
+  it('a worker runs up to 200 workflow tasks at once (an auto action’s first task holds its call), never more than its cache holds', () => {
+    assert.deepEqual(workflowCacheOptions(), { maxCachedWorkflows: 500, maxConcurrentWorkflowTaskExecutions: 200 });
+    assert.equal(workflowCacheOptions(50).maxConcurrentWorkflowTaskExecutions, 50);
+    assert.equal(workflowCacheOptions(1).maxConcurrentWorkflowTaskExecutions, 2);
+    assert.equal(workflowCacheOptions(0).maxConcurrentWorkflowTaskExecutions, 200);
   });
 });
