@@ -7,7 +7,7 @@ import { SUBMIT_SCHEMAS } from './actions/routes.js';
 import { identifier, type Principal } from './auth.js';
 import { ApiError, asApiError } from './errors.js';
 import { requestIdFrom } from './request-id.js';
-import { levelOf, receivedAt, type ReceivedRequest } from './request-log.js';
+import { logCompleted, receivedAt, type ReceivedRequest } from './request-log.js';
 import { checkedInput, checkInput, type CheckedRequest } from './validate.js';
 
 export const HEALTHY = JSON.stringify({ ok: true });
@@ -76,8 +76,5 @@ function refuse(req: IncomingMessage, res: ServerResponse, started: number, erro
 function answer(req: IncomingMessage, res: ServerResponse, started: number, status: number, body: string, headers: Record<string, string>, logger: Logger): void {
   const id = requestIdFrom(req.headers['x-request-id']);
   res.writeHead(status, { ...headers, 'x-request-id': id }).end(body);
-  const level = levelOf(status);
-  if (logger.isLevelEnabled(level)) {
-    logger[level]({ reqId: id, req: { method: req.method, url: req.url }, res: { statusCode: status }, responseTime: Math.round(performance.now() - started) }, 'request completed');
-  }
+  logCompleted(logger, id, req.method, req.url, status, started);
 }

@@ -18,8 +18,18 @@ export const receivedAt = Symbol('airlock.receivedAt');
 export type ReceivedRequest = { [receivedAt]?: number };
 
 /** The level of a request's line: 5xx error, 4xx warn, the rest info. */
-export function levelOf(status: number): 'error' | 'warn' | 'info' {
+function levelOf(status: number): 'error' | 'warn' | 'info' {
   return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+}
+
+/** The one line a request leaves when its answer is done (through express, or at the door). */
+export function logCompleted(logger: Logger, id: string, method: string | undefined, url: string | undefined, status: number, started: number, aborted = false): void {
+  const level = levelOf(status);
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level](
+    { reqId: id, req: { method, url }, res: { statusCode: status }, responseTime: Math.round(performance.now() - started), ...(aborted ? { aborted: true } : {}) },
+    'request completed',
+  );
 }
 type LoggedRequest = Request & { [child]?: Logger };
 
@@ -49,20 +59,7 @@ export function logRequests(app: Express, logger: Logger): void {
     req.id = id;
     res.setHeader('x-request-id', id);
     // 'close' comes after 'finish' for a completed answer, and alone for one the client abandoned.
-    res.once('close', () => {
-      const level = levelOf(res.statusCode);
-      if (!logger.isLevelEnabled(level)) return;
-      logger[level](
-        {
-          reqId: id,
-          req: { method: req.method, url: req.originalUrl },
-          res: { statusCode: res.statusCode },
-          responseTime: Math.round(performance.now() - started),
-          ...(res.writableFinished ? {} : { aborted: true }),
-        },
-        'request completed',
-      );
-    });
+    res.once('close', () => logCompleted(logger, id, req.method, req.originalUrl, res.statusCode, started, !res.writableFinished));
     next();
   });
 }

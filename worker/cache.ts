@@ -20,7 +20,8 @@ export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
  * stays open for the call's length: with 40, 200 concurrent submissions
  * queued for a slot (the auto path at 1.29× bare at p50, throughput 0.86×);
  * with 200, 1.10× and 1.00× (the benchmark's auto leg at 200, one run each,
- * 2026-12-06). At most the cache: a task's workflow must be in it.
+ * 2026-12-06). Not settled: the next full run with 200 had 1.13× at 200 but
+ * 1.62× at 50 (README, run 17). At most the cache: a task's workflow must be in it.
  */
 export const MAX_CONCURRENT_WORKFLOW_TASKS = 200;
 
