@@ -21,7 +21,7 @@ export interface DoorDeps {
   json: () => RequestHandler;
 }
 
-type DoorRequest = IncomingMessage & ReceivedRequest & CheckedRequest & { principal?: Principal; body?: unknown; _body?: boolean };
+type DoorRequest = IncomingMessage & ReceivedRequest & CheckedRequest & { principal?: Principal; body?: unknown };
 
 /**
  * What the server answers before express, because it is asked most and answered
@@ -51,8 +51,9 @@ export function createDoor({ app, config, logger, json }: DoorDeps): (req: Incom
     if (req.method !== 'POST' || path !== '/v1/actions' || req.principal.kind !== 'agent') return app(req, res);
     json()(req as Parameters<RequestHandler>[0], res as Parameters<RequestHandler>[1], (err?: unknown) => {
       if (err) return refuse(req, res, started, asApiError(err) ?? new ApiError('internal', 'internal error; see the server log for this request id'), logger, err);
-      // Not a JSON body (read by nobody yet): express answers it (415).
-      if (!req._body) return app(req, res);
+      // The parser left no body (not JSON, or none at all): express answers it (415). A JSON
+      // body it read is always an object or an array: it parses strictly, and an empty body is {}.
+      if (req.body === undefined) return app(req, res);
       try {
         req[checkedInput] = { schemas: SUBMIT_SCHEMAS, input: checkInput(SUBMIT_SCHEMAS, { body: req.body, query: parseQuery(query < 0 ? '' : url.slice(query + 1)) }) };
       } catch (refusal) {

@@ -22,7 +22,8 @@
  * run's length (default 10; at least 25 from concurrency 50 in the auto leg).
  * BENCH_TOPOLOGY=split runs Airlock as an API process and a worker process
  * instead of `npm start`'s one. BENCH_LOG_LEVEL (default warn) is the level of
- * Airlock and of the bare HTTP handler.
+ * Airlock and of the bare HTTP handler. BENCH_AIRLOCK_NODE_ARGS (space-separated)
+ * are given to node for Airlock's processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +34,7 @@ import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import { ensureTemporalCli } from '../temporal/binary.js';
+import { MAX_CONCURRENT_WORKFLOW_TASKS, WORKFLOW_THREADS } from '../worker/cache.js';
 import { freePort, startDevServer } from '../temporal/dev-server.js';
 import { approvalLeg, BURST, pendingLeg, REVIEW_TOOL, type ApprovalFigures, type ApprovalSides, type PendingFigures } from './approval.js';
 import type { baselineWorkflow } from './baseline-workflow.js';
@@ -175,11 +177,12 @@ const airlockEnv = {
   AIRLOCK_TASK_QUEUE: 'bench-airlock',
   AIRLOCK_DATA_DIR: join(work, 'data'),
 };
+const airlockNodeArgs = process.env.BENCH_AIRLOCK_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const airlock: { process: ChildProcess; ready: RegExp; what: string; name: string }[] =
   topology === 'single'
     ? [
         {
-          process: spawn(process.execPath, [join(root, 'dist', 'service', 'start.js')], { env: airlockEnv, stdio: ['ignore', 'pipe', 'inherit'] }),
+          process: spawn(process.execPath, [...airlockNodeArgs, join(root, 'dist', 'service', 'start.js')], { env: airlockEnv, stdio: ['ignore', 'pipe', 'inherit'] }),
           ready: /Airlock is running/,
           what: 'the Airlock service',
           name: 'Airlock (dist/service/start.js)',
@@ -187,8 +190,8 @@ const airlock: { process: ChildProcess; ready: RegExp; what: string; name: strin
       ]
     : [
         // `info` only to see each start up; neither logs per action at that level.
-        { process: spawn(process.execPath, [join(root, 'dist', 'worker', 'main.js')], { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /worker started/, what: 'the Airlock worker', name: 'Airlock worker' },
-        { process: spawn(process.execPath, [join(root, 'dist', 'api', 'main.js')], { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /api listening/, what: 'the Airlock API', name: 'Airlock API' },
+        { process: spawn(process.execPath, [...airlockNodeArgs, join(root, 'dist', 'worker', 'main.js')], { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /worker started/, what: 'the Airlock worker', name: 'Airlock worker' },
+        { process: spawn(process.execPath, [...airlockNodeArgs, join(root, 'dist', 'api', 'main.js')], { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /api listening/, what: 'the Airlock API', name: 'Airlock API' },
       ];
 const baselineWorker = spawn(process.execPath, [join(root, 'dist', 'bench', 'baseline-worker.js')], {
   env: { ...childEnv, BASELINE_TASK_QUEUE: 'bench-baseline' },
@@ -314,7 +317,7 @@ try {
 function printReport() {
   const topologyText = topology === 'single' ? 'one process: API and worker' : 'API and worker processes';
   console.log(
-    `\nAirlock benchmark, ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Airlock: ${topologyText}; log level ${logLevel}; legs: ${(only ?? LEGS).join(', ')}`,
+    `\nAirlock benchmark, ${new Date().toISOString()} — ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Airlock: ${topologyText}; workflow task slots ${process.env.AIRLOCK_WORKFLOW_TASK_SLOTS ?? MAX_CONCURRENT_WORKFLOW_TASKS}, workflow threads ${process.env.AIRLOCK_WORKFLOW_THREADS ?? WORKFLOW_THREADS}; log level ${logLevel}; legs: ${(only ?? LEGS).join(', ')}`,
   );
   if (report.auto) {
     console.log(

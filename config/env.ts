@@ -65,6 +65,10 @@ export const Env = z
    * for the default); 0 keeps none, so every task replays its action's history.
    */
   AIRLOCK_MAX_CACHED_WORKFLOWS: Count.optional(),
+  /** Workflow tasks each worker process runs at once (see `worker/cache.ts` for the default), never more than its cache. */
+  AIRLOCK_WORKFLOW_TASK_SLOTS: Count.refine((n) => n > 0, 'must be a whole number, 1 or more').optional(),
+  /** Threads each worker process runs workflow code on (see `worker/cache.ts` for the default). */
+  AIRLOCK_WORKFLOW_THREADS: Count.refine((n) => n > 0, 'must be a whole number, 1 or more').optional(),
 })
   .refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
     message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',

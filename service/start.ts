@@ -115,6 +115,8 @@ const worker = await createWorker({
   ...(process.env.AIRLOCK_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.AIRLOCK_WORKFLOW_BUNDLE } } : {}),
   activities: activityDepsFor(live, grantKeys),
   ...(env.AIRLOCK_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: env.AIRLOCK_MAX_CACHED_WORKFLOWS }),
+  ...(env.AIRLOCK_WORKFLOW_TASK_SLOTS === undefined ? {} : { workflowTaskSlots: env.AIRLOCK_WORKFLOW_TASK_SLOTS }),
+  ...(env.AIRLOCK_WORKFLOW_THREADS === undefined ? {} : { workflowThreads: env.AIRLOCK_WORKFLOW_THREADS }),
   shutdownForceTimeMs: WORKER_DRAIN_MS,
 });
 serveReloadedTools(worker, live, logger);

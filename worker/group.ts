@@ -102,6 +102,11 @@ export class WorkerGroup {
     return this.workers[0]!.getStatus().numCachedWorkflows;
   }
 
+  /** Threads the main queue worker runs workflow code on. */
+  workflowThreads(): number | undefined {
+    return this.workers[0]!.options.workflowThreadPoolSize;
+  }
+
   /** The main queue's worker's state. */
   getState(): State {
     return this.workers[0]!.getState();

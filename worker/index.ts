@@ -10,11 +10,11 @@ import type { GrantKeys } from '../grants/keys.js';
 import type { Logger } from '../lib/logger.js';
 import type { ClusterConnection } from '../temporal/connection.js';
 import { WorkerGroup } from './group.js';
-import { workflowCacheOptions } from './cache.js';
+import { WORKFLOW_THREADS, workflowCacheOptions } from './cache.js';
 import { bundleWorkflowsApart } from './bundle.js';
 
 export { WorkerGroup } from './group.js';
-export { DEFAULT_MAX_CACHED_WORKFLOWS, workflowCacheOptions } from './cache.js';
+export { DEFAULT_MAX_CACHED_WORKFLOWS, MAX_CONCURRENT_WORKFLOW_TASKS, WORKFLOW_THREADS, workflowCacheOptions } from './cache.js';
 
 export { WORKFLOWS_PATH, bundleWorkflows, workflowBundleOptions } from './bundle.js';
 
@@ -56,6 +56,10 @@ export interface CreateWorkerOptions {
   shutdownForceTimeMs?: number;
   /** Workflows kept in memory between their tasks (`AIRLOCK_MAX_CACHED_WORKFLOWS`); default {@link DEFAULT_MAX_CACHED_WORKFLOWS}. */
   maxCachedWorkflows?: number;
+  /** Workflow tasks run at once (`AIRLOCK_WORKFLOW_TASK_SLOTS`); default {@link MAX_CONCURRENT_WORKFLOW_TASKS}. */
+  workflowTaskSlots?: number;
+  /** Threads running workflow code (`AIRLOCK_WORKFLOW_THREADS`); default {@link WORKFLOW_THREADS}. */
+  workflowThreads?: number;
 }
 
 /** Creates (does not run) the workers of Airlock's workflows and activities: the main queue, Slack's and each tool's. */
@@ -70,7 +74,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       workflowBundle: options.workflowBundle ?? { code: await bundleWorkflowsApart() },
       activities: createActivities({ ...options.activities, ledger }),
       ...(options.shutdownForceTimeMs === undefined ? {} : { shutdownForceTime: options.shutdownForceTimeMs }),
-      ...workflowCacheOptions(options.maxCachedWorkflows),
+      ...workflowCacheOptions(options.maxCachedWorkflows, options.workflowTaskSlots),
+      workflowThreadPoolSize: options.workflowThreads ?? WORKFLOW_THREADS,
     },
     options.activities.tools?.() ?? {},
     () => ledger.flush(),

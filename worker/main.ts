@@ -27,6 +27,8 @@ const worker = await createWorker({
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   activities: activityDepsFor(live, grantKeys),
   ...(env.AIRLOCK_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: env.AIRLOCK_MAX_CACHED_WORKFLOWS }),
+  ...(env.AIRLOCK_WORKFLOW_TASK_SLOTS === undefined ? {} : { workflowTaskSlots: env.AIRLOCK_WORKFLOW_TASK_SLOTS }),
+  ...(env.AIRLOCK_WORKFLOW_THREADS === undefined ? {} : { workflowThreads: env.AIRLOCK_WORKFLOW_THREADS }),
 });
 serveReloadedTools(worker, live, logger);
 // The SDK's runtime already shuts the worker down on SIGINT and SIGTERM.

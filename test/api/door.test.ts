@@ -42,21 +42,36 @@ describe('the door: refusals answered before express, exactly as express answers
   });
 
   const valid = JSON.stringify(REQUESTS.devRead({ sessionId: 'door' }));
-  const cases: { name: string; path: string; init: { key?: string; body?: string; contentType?: string }; status: number }[] = [
+  const cases: { name: string; path: string; init: { key?: string; body?: string; contentType?: string }; status: number; byExpress?: true }[] = [
     { name: 'no key', path: '/v1/actions', init: { body: valid }, status: 401 },
     { name: 'an unknown key', path: '/v1/actions', init: { key: 'not-a-key', body: valid }, status: 401 },
     { name: 'no key, another /v1 route', path: '/v1/agents/billing-agent/freeze', init: { body: '{}' }, status: 401 },
     { name: 'a body breaking the contract', path: '/v1/actions', init: { key: KEYS.billingAgent, body: '{"tool":5}' }, status: 400 },
     { name: 'a bad wait', path: '/v1/actions?wait=61', init: { key: KEYS.billingAgent, body: valid }, status: 400 },
     { name: 'malformed JSON', path: '/v1/actions', init: { key: KEYS.billingAgent, body: '{"tool":' }, status: 400 },
+    { name: 'an empty JSON body', path: '/v1/actions', init: { key: KEYS.billingAgent, body: '' }, status: 400 },
     { name: 'a body too large', path: '/v1/actions', init: { key: KEYS.billingAgent, body: JSON.stringify({ blob: 'x'.repeat(300 * 1024) }) }, status: 413 },
-    { name: 'not JSON at all (express answers)', path: '/v1/actions', init: { key: KEYS.billingAgent, body: 'tool=x', contentType: 'text/plain' }, status: 415 },
-    { name: 'an operator submitting (express answers)', path: '/v1/actions', init: { key: KEYS.alice, body: valid }, status: 403 },
+    { name: 'not JSON at all (express answers)', path: '/v1/actions', init: { key: KEYS.billingAgent, body: 'tool=x', contentType: 'text/plain' }, status: 415, byExpress: true },
+    { name: 'an operator submitting (express answers)', path: '/v1/actions', init: { key: KEYS.alice, body: valid }, status: 403, byExpress: true },
   ];
   for (const c of cases) {
-    it(`${c.name}: ${c.status}, the same body, content type, request id and log line as express alone`, async () => {
+    it(`${c.name}: ${c.status}, ${c.byExpress ? 'from express' : 'from the door'}, with the same body, content type, request id and log line as express alone`, async () => {
       const [doorId, bareId] = [`door-${c.status}-${Math.random().toString(36).slice(2)}`, `bare-${c.status}-${Math.random().toString(36).slice(2)}`];
-      const atDoor = await ask(stack.url, c.path, { ...c.init, requestId: doorId });
+      // Express's app function hands every request it gets to app.handle.
+      const app = stack.app as unknown as { handle: (...args: unknown[]) => unknown };
+      const handle = app.handle;
+      let reachedExpress = 0;
+      app.handle = function (this: unknown, ...args: unknown[]) {
+        reachedExpress++;
+        return handle.apply(this, args);
+      };
+      let atDoor: Awaited<ReturnType<typeof ask>>;
+      try {
+        atDoor = await ask(stack.url, c.path, { ...c.init, requestId: doorId });
+      } finally {
+        app.handle = handle;
+      }
+      assert.equal(reachedExpress, c.byExpress ? 1 : 0, 'requests that reached express');
       const alone = await ask(bareUrl, c.path, { ...c.init, requestId: bareId });
       assert.equal(atDoor.status, c.status, atDoor.body);
       assert.deepEqual({ ...atDoor, requestId: undefined }, { ...alone, requestId: undefined });

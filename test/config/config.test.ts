@@ -156,6 +156,16 @@ describe('configuration', () => {
     assert.match(res.stderr, /AIRLOCK_MAX_CACHED_WORKFLOWS: must be a whole number, 0 or more/);
   });
 
+  for (const name of ['AIRLOCK_WORKFLOW_TASK_SLOTS', 'AIRLOCK_WORKFLOW_THREADS'] as const) {
+    it(`${name} takes a whole number from 1; 0 or anything else is refused naming it`, () => {
+      assert.equal(parseEnv({})[name], undefined);
+      assert.equal(parseEnv({ [name]: '3' })[name], 3);
+      for (const bad of ['0', 'lots', '-1', '2.5', '']) {
+        assert.deepEqual(issuesOf(() => parseEnv({ [name]: bad })), [name], bad);
+      }
+    });
+  }
+
   it('a bad file stops the API process at start-up with a message naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
     const path = join(dir, 'airlock.yaml');

@@ -56,6 +56,10 @@ describe('the workflow cache (maxCachedWorkflows)', () => {
     for (const id of ids) assert.equal(target.callsFor(id).length, 1, `${id} executed once`);
     assert.ok(worker.worker.cachedWorkflows() <= 2);
   });
+
+  it('runs workflow code on 2 threads (each call into a workflow waits on a watchdog thread; one thread was the bottleneck)', () => {
+    assert.equal(worker.worker.workflowThreads(), 2);
+  });
 });
 
 describe('workflow task slots', () => {
@@ -64,5 +68,8 @@ describe('workflow task slots', () => {
     assert.equal(workflowCacheOptions(50).maxConcurrentWorkflowTaskExecutions, 50);
     assert.equal(workflowCacheOptions(1).maxConcurrentWorkflowTaskExecutions, 2);
     assert.equal(workflowCacheOptions(0).maxConcurrentWorkflowTaskExecutions, 200);
+    assert.equal(workflowCacheOptions(500, 100).maxConcurrentWorkflowTaskExecutions, 100);
+    assert.equal(workflowCacheOptions(50, 100).maxConcurrentWorkflowTaskExecutions, 50);
+    assert.equal(workflowCacheOptions(0, 7).maxConcurrentWorkflowTaskExecutions, 7);
   });
 });
