@@ -62,6 +62,15 @@ export interface CreateWorkerOptions {
   workflowThreads?: number;
 }
 
+/** The worker sizing the environment sets (`AIRLOCK_MAX_CACHED_WORKFLOWS`, `…_WORKFLOW_TASK_SLOTS`, `…_WORKFLOW_THREADS`); unset ones keep their defaults. */
+export function workerSizingOf(env: Env): Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'workflowTaskSlots' | 'workflowThreads'> {
+  return {
+    ...(env.AIRLOCK_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: env.AIRLOCK_MAX_CACHED_WORKFLOWS }),
+    ...(env.AIRLOCK_WORKFLOW_TASK_SLOTS === undefined ? {} : { workflowTaskSlots: env.AIRLOCK_WORKFLOW_TASK_SLOTS }),
+    ...(env.AIRLOCK_WORKFLOW_THREADS === undefined ? {} : { workflowThreads: env.AIRLOCK_WORKFLOW_THREADS }),
+  };
+}
+
 /** Creates (does not run) the workers of Airlock's workflows and activities: the main queue, Slack's and each tool's. */
 export async function createWorker(options: CreateWorkerOptions): Promise<WorkerGroup> {
   // Outcomes gathered for sessions are sent when the workers stop, not lost with the process.

@@ -4,7 +4,7 @@ import { LiveConfig, reloadOnSighup } from '../config/live.js';
 import { grantKeysFor } from '../grants/keys.js';
 import { createLogger } from '../lib/logger.js';
 import { connectionOptions } from '../temporal/connection.js';
-import { activityDepsFor, connectWorker, createWorker, installTemporalLogging, serveReloadedTools } from './index.js';
+import { activityDepsFor, connectWorker, createWorker, installTemporalLogging, serveReloadedTools, workerSizingOf } from './index.js';
 import { exitOnConfigError, exitOnConfigErrorAsync } from '../lib/exit.js';
 
 // The YAML file too: the grants the activities sign are configured there.
@@ -26,9 +26,7 @@ const worker = await createWorker({
   taskQueue: env.AIRLOCK_TASK_QUEUE,
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   activities: activityDepsFor(live, grantKeys),
-  ...(env.AIRLOCK_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: env.AIRLOCK_MAX_CACHED_WORKFLOWS }),
-  ...(env.AIRLOCK_WORKFLOW_TASK_SLOTS === undefined ? {} : { workflowTaskSlots: env.AIRLOCK_WORKFLOW_TASK_SLOTS }),
-  ...(env.AIRLOCK_WORKFLOW_THREADS === undefined ? {} : { workflowThreads: env.AIRLOCK_WORKFLOW_THREADS }),
+  ...workerSizingOf(env),
 });
 serveReloadedTools(worker, live, logger);
 // The SDK's runtime already shuts the worker down on SIGINT and SIGTERM.
