@@ -5,7 +5,7 @@ import type { ConfigSource } from '../config/live.js';
 import type { Logger } from '../lib/logger.js';
 import { SUBMIT_SCHEMAS } from './actions/routes.js';
 import { identifier, type Principal } from './auth.js';
-import { ApiError, asApiError } from './errors.js';
+import { answerOf, ApiError, asApiError } from './errors.js';
 import { requestIdFrom } from './request-id.js';
 import { logCompleted, receivedAt, type ReceivedRequest } from './request-log.js';
 import { checkedInput, checkInput, type CheckedRequest } from './validate.js';
@@ -67,10 +67,8 @@ export function createDoor({ app, config, logger, json }: DoorDeps): (req: Incom
 /** The refusal as express's error handler writes it. */
 function refuse(req: IncomingMessage, res: ServerResponse, started: number, error: ApiError, logger: Logger, cause?: unknown): void {
   if (cause !== undefined && error.status >= 500) logger.error({ err: cause }, 'request failed');
-  const body = JSON.stringify(error.toBody());
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) };
-  if (error.retryAfterS !== undefined) headers['retry-after'] = String(error.retryAfterS);
-  answer(req, res, started, error.status, body, headers, logger);
+  const { status, body, headers } = answerOf(error);
+  answer(req, res, started, status, body, headers, logger);
 }
 
 /** Writes a whole answer with the request's id, and logs the line express's request log would. */

@@ -78,15 +78,19 @@ export function asApiError(err: unknown): ApiError | undefined {
         : undefined;
 }
 
+/** How an {@link ApiError} is answered (by the error handler and by the door alike): status, JSON body, headers. */
+export function answerOf(error: ApiError): { status: number; body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(error.toBody());
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) };
+  if (error.retryAfterS !== undefined) headers['retry-after'] = String(error.retryAfterS);
+  return { status: error.status, body, headers };
+}
+
 /** The last middleware: one JSON shape for every error, and no stack trace ever leaves the process. */
 export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   const apiError = asApiError(err);
-  if (apiError) {
-    if (apiError.status >= 500) req.log.error({ err }, 'request failed');
-    if (apiError.retryAfterS !== undefined) res.setHeader('retry-after', String(apiError.retryAfterS));
-    res.status(apiError.status).json(apiError.toBody());
-    return;
-  }
-  req.log.error({ err }, 'unexpected error');
-  res.status(500).json(new ApiError('internal', 'internal error; see the server log for this request id').toBody());
+  if (!apiError) req.log.error({ err }, 'unexpected error');
+  else if (apiError.status >= 500) req.log.error({ err }, 'request failed');
+  const { status, body, headers } = answerOf(apiError ?? new ApiError('internal', 'internal error; see the server log for this request id'));
+  res.status(status).set(headers).send(body);
 };

@@ -177,12 +177,19 @@ const airlockEnv = {
   AIRLOCK_TASK_QUEUE: 'bench-airlock',
   AIRLOCK_DATA_DIR: join(work, 'data'),
 };
-const airlockNodeArgs = process.env.BENCH_AIRLOCK_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+const extraNodeArgs = process.env.BENCH_AIRLOCK_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+/** Node's flags for an entry point as its npm script gives them (`npm start` for `dist/service/start.js`), then BENCH_AIRLOCK_NODE_ARGS. */
+const nodeArgsFor = (script: string, entry: string): string[] => {
+  const flags = new RegExp(`\\bnode((?:\\s+--\\S+)*)\\s+${entry.replaceAll('.', '\\.')}\\b`).exec(scripts[script] ?? '')?.[1];
+  if (flags === undefined) throw new Error(`package.json: the ${script} script does not run node ${entry}`);
+  return [...flags.split(/\s+/).filter(Boolean), ...extraNodeArgs, join(root, entry)];
+};
 const airlock: { process: ChildProcess; ready: RegExp; what: string; name: string }[] =
   topology === 'single'
     ? [
         {
-          process: spawn(process.execPath, [...airlockNodeArgs, join(root, 'dist', 'service', 'start.js')], { env: airlockEnv, stdio: ['ignore', 'pipe', 'inherit'] }),
+          process: spawn(process.execPath, nodeArgsFor('start', 'dist/service/start.js'), { env: airlockEnv, stdio: ['ignore', 'pipe', 'inherit'] }),
           ready: /Airlock is running/,
           what: 'the Airlock service',
           name: 'Airlock (dist/service/start.js)',
@@ -190,8 +197,8 @@ const airlock: { process: ChildProcess; ready: RegExp; what: string; name: strin
       ]
     : [
         // `info` only to see each start up; neither logs per action at that level.
-        { process: spawn(process.execPath, [...airlockNodeArgs, join(root, 'dist', 'worker', 'main.js')], { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /worker started/, what: 'the Airlock worker', name: 'Airlock worker' },
-        { process: spawn(process.execPath, [...airlockNodeArgs, join(root, 'dist', 'api', 'main.js')], { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /api listening/, what: 'the Airlock API', name: 'Airlock API' },
+        { process: spawn(process.execPath, nodeArgsFor('worker', 'dist/worker/main.js'), { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /worker started/, what: 'the Airlock worker', name: 'Airlock worker' },
+        { process: spawn(process.execPath, nodeArgsFor('api', 'dist/api/main.js'), { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /api listening/, what: 'the Airlock API', name: 'Airlock API' },
       ];
 const baselineWorker = spawn(process.execPath, [join(root, 'dist', 'bench', 'baseline-worker.js')], {
   env: { ...childEnv, BASELINE_TASK_QUEUE: 'bench-baseline' },

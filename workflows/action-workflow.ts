@@ -1,4 +1,3 @@
-import { RetryState } from '@temporalio/common';
 import {
   ActivityFailure,
   allHandlersFinished,
@@ -448,7 +447,7 @@ async function execute(input: ActionInput, store: ActionStore, run: RunContext, 
     });
     store.setStatus('succeeded', { result: outcome.result, attempts: outcome.attempt });
   } catch (caught) {
-    const err = asActivityFailure(caught);
+    const err = executionFailureOf(caught);
     const cause = err.cause;
     // The tool's slots on this worker are all taken: nothing was called; the execution queues on the tool's own queue.
     if (cause instanceof ApplicationFailure && cause.type === 'ToolBusy') {
@@ -607,20 +606,23 @@ async function reportFailure(input: ActionInput, actionId: string): Promise<void
 }
 
 /**
- * A local activity's failure reaches the workflow as its cause alone (the
- * executor's `ApplicationFailure`, or the `TimeoutFailure` of its deadline);
- * an activity's comes wrapped in an `ActivityFailure`. Both are read as one.
+ * What failed an execution. An activity's failure comes wrapped in an
+ * `ActivityFailure`; a local activity's as its cause alone (the executor's
+ * `ApplicationFailure`, or the `TimeoutFailure` of its deadline).
  */
-function asActivityFailure(err: unknown): ActivityFailure {
-  if (err instanceof ActivityFailure) return err;
-  if (err instanceof ApplicationFailure || err instanceof TimeoutFailure) {
-    return new ActivityFailure(err.message, 'executeHttpTool', undefined, RetryState.RETRY_STATE_UNSPECIFIED, undefined, err);
-  }
+interface ExecutionFailure {
+  cause: Error | undefined;
+  message: string;
+}
+
+function executionFailureOf(err: unknown): ExecutionFailure {
+  if (err instanceof ActivityFailure) return { cause: err.cause, message: err.message };
+  if (err instanceof ApplicationFailure || err instanceof TimeoutFailure) return { cause: err, message: err.message };
   throw err;
 }
 
 /** What the state says about a failed execution: the last executor answer, attempts, and why. */
-function failureOf(err: ActivityFailure, maxAttempts: number, deadlineMs: number, attemptsBefore = 0): Partial<ActionState> {
+function failureOf(err: ExecutionFailure, maxAttempts: number, deadlineMs: number, attemptsBefore = 0): Partial<ActionState> {
   // A deadline wraps the last attempt's failure, when there was one.
   const deadline = err.cause instanceof TimeoutFailure ? err.cause : undefined;
   const cause = deadline?.cause ?? err.cause;

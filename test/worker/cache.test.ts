@@ -57,6 +57,15 @@ describe('the workflow cache (maxCachedWorkflows)', () => {
     assert.ok(worker.worker.cachedWorkflows() <= 2);
   });
 
+  it('workflow code captures no stack for its promises (the SDK source-maps and keeps one per pending promise)', async () => {
+    const config = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address });
+    const settled = await new ActionGateway(client, config).submit(config.file.agents[0]!, REQUESTS.prodUpdate({ parameters: { set: { tier: 'silver' }, where: { segment: 99 } } }), 5_000);
+    assert.equal(settled.status, 'awaiting_approval');
+    // The stack-trace query answers from what the SDK kept for the action's pending promises.
+    const stacks = await client.workflow.getHandle(workflowIdOf(settled.id)).query<string>('__stack_trace');
+    assert.doesNotMatch(stacks, /action-workflow|at /);
+  });
+
   it('runs workflow code on 2 threads (each call into a workflow waits on a watchdog thread; one thread was the bottleneck)', () => {
     assert.equal(worker.worker.workflowThreads(), 2);
   });
