@@ -69,6 +69,8 @@ export const Env = z
   AIRLOCK_WORKFLOW_TASK_SLOTS: Count.refine((n) => n > 0, 'must be a whole number, 1 or more').optional(),
   /** Threads each worker process runs workflow code on (see `worker/cache.ts` for the default). */
   AIRLOCK_WORKFLOW_THREADS: Count.refine((n) => n > 0, 'must be a whole number, 1 or more').optional(),
+  /** Workflow code records stack traces again (the Web UI's stack-trace tab; off by default, see `workflows/stack-traces.ts`). */
+  AIRLOCK_WORKFLOW_STACK_TRACES: Flag,
 })
   .refine((e) => (e.TEMPORAL_TLS_CERT_PATH === undefined) === (e.TEMPORAL_TLS_KEY_PATH === undefined), {
     message: 'TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',

@@ -18,7 +18,7 @@ import { createLogger } from '../lib/logger.js';
 import { ensureTemporalCli } from '../temporal/binary.js';
 import { connectionOptions, connectWithRetry } from '../temporal/connection.js';
 import { startDevServer, type DevServer } from '../temporal/dev-server.js';
-import { activityDepsFor, connectWorker, createWorker, installTemporalLogging, serveReloadedTools, workerSizingOf } from '../worker/index.js';
+import { activityDepsFor, connectWorker, createWorker, installTemporalLogging, serveReloadedTools, workerSettingsOf } from '../worker/index.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const embedded = process.env.TEMPORAL_ADDRESS === undefined;
@@ -114,7 +114,7 @@ const worker = await createWorker({
   // As for `npm run worker`: a pre-built bundle (the tests') skips bundling at start-up.
   ...(process.env.AIRLOCK_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.AIRLOCK_WORKFLOW_BUNDLE } } : {}),
   activities: activityDepsFor(live, grantKeys),
-  ...workerSizingOf(env),
+  ...workerSettingsOf(env),
   shutdownForceTimeMs: WORKER_DRAIN_MS,
 });
 serveReloadedTools(worker, live, logger);

@@ -60,11 +60,17 @@ export interface CreateWorkerOptions {
   workflowTaskSlots?: number;
   /** Threads running workflow code (`AIRLOCK_WORKFLOW_THREADS`); default {@link WORKFLOW_THREADS}. */
   workflowThreads?: number;
+  /** Workflow code records stack traces (`AIRLOCK_WORKFLOW_STACK_TRACES`), for the bundle built at start-up; default off. */
+  workflowStackTraces?: boolean;
 }
 
-/** The worker sizing the environment sets (`AIRLOCK_MAX_CACHED_WORKFLOWS`, `…_WORKFLOW_TASK_SLOTS`, `…_WORKFLOW_THREADS`); unset ones keep their defaults. */
-export function workerSizingOf(env: Env): Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'workflowTaskSlots' | 'workflowThreads'> {
+/**
+ * The worker settings the environment sets (`AIRLOCK_MAX_CACHED_WORKFLOWS`, `…_WORKFLOW_TASK_SLOTS`,
+ * `…_WORKFLOW_THREADS`, `…_WORKFLOW_STACK_TRACES`); unset ones keep their defaults.
+ */
+export function workerSettingsOf(env: Env): Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'workflowTaskSlots' | 'workflowThreads' | 'workflowStackTraces'> {
   return {
+    ...(env.AIRLOCK_WORKFLOW_STACK_TRACES ? { workflowStackTraces: true } : {}),
     ...(env.AIRLOCK_MAX_CACHED_WORKFLOWS === undefined ? {} : { maxCachedWorkflows: env.AIRLOCK_MAX_CACHED_WORKFLOWS }),
     ...(env.AIRLOCK_WORKFLOW_TASK_SLOTS === undefined ? {} : { workflowTaskSlots: env.AIRLOCK_WORKFLOW_TASK_SLOTS }),
     ...(env.AIRLOCK_WORKFLOW_THREADS === undefined ? {} : { workflowThreads: env.AIRLOCK_WORKFLOW_THREADS }),
@@ -80,7 +86,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       connection: options.connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      workflowBundle: options.workflowBundle ?? { code: await bundleWorkflowsApart() },
+      workflowBundle: options.workflowBundle ?? { code: await bundleWorkflowsApart({ stackTraces: options.workflowStackTraces }) },
       activities: createActivities({ ...options.activities, ledger }),
       ...(options.shutdownForceTimeMs === undefined ? {} : { shutdownForceTime: options.shutdownForceTimeMs }),
       ...workflowCacheOptions(options.maxCachedWorkflows, options.workflowTaskSlots),

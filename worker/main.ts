@@ -4,7 +4,7 @@ import { LiveConfig, reloadOnSighup } from '../config/live.js';
 import { grantKeysFor } from '../grants/keys.js';
 import { createLogger } from '../lib/logger.js';
 import { connectionOptions } from '../temporal/connection.js';
-import { activityDepsFor, connectWorker, createWorker, installTemporalLogging, serveReloadedTools, workerSizingOf } from './index.js';
+import { activityDepsFor, connectWorker, createWorker, installTemporalLogging, serveReloadedTools, workerSettingsOf } from './index.js';
 import { exitOnConfigError, exitOnConfigErrorAsync } from '../lib/exit.js';
 
 // The YAML file too: the grants the activities sign are configured there.
@@ -26,7 +26,7 @@ const worker = await createWorker({
   taskQueue: env.AIRLOCK_TASK_QUEUE,
   ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   activities: activityDepsFor(live, grantKeys),
-  ...workerSizingOf(env),
+  ...workerSettingsOf(env),
 });
 serveReloadedTools(worker, live, logger);
 // The SDK's runtime already shuts the worker down on SIGINT and SIGTERM.

@@ -10,7 +10,9 @@
  * took 17–25 % less CPU without them (`node dist/bench/replay-cpu.js`, see
  * "Sizing" in the README). What is lost: the Web UI's "Stack Trace" tab and
  * the stacks of failures raised in workflow code (their messages stay). An
- * action's own state says what it waits for (`waitingFor`, its summary).
+ * action's own state says what it waits for (`waitingFor`, its summary). A
+ * worker started with `AIRLOCK_WORKFLOW_STACK_TRACES=true` bundles this module
+ * as an empty one (`worker/bundle.ts`).
  */
 Error.stackTraceLimit = 0;
 

@@ -166,6 +166,15 @@ describe('configuration', () => {
     });
   }
 
+  it('AIRLOCK_WORKFLOW_STACK_TRACES is off unless true or 1; anything else is refused naming it', () => {
+    const name = 'AIRLOCK_WORKFLOW_STACK_TRACES';
+    assert.equal(parseEnv({})[name], false);
+    assert.equal(parseEnv({ [name]: 'true' })[name], true);
+    assert.equal(parseEnv({ [name]: '1' })[name], true);
+    assert.equal(parseEnv({ [name]: 'false' })[name], false);
+    assert.deepEqual(issuesOf(() => parseEnv({ [name]: 'yes' })), [name]);
+  });
+
   it('a bad file stops the API process at start-up with a message naming the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-config-'));
     const path = join(dir, 'airlock.yaml');

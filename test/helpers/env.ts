@@ -8,7 +8,7 @@ import { parseConfigFile } from '../../config/index.js';
 import type { LiveConfig } from '../../config/live.js';
 import type { ToolConfig } from '../../domain/config.js';
 import { createLogger } from '../../lib/logger.js';
-import { createWorker, installTemporalLogging } from '../../worker/index.js';
+import { createWorker, installTemporalLogging, type CreateWorkerOptions } from '../../worker/index.js';
 import { testSigner } from './grants.js';
 
 /** Repository root (tests run from dist/test/…). */
@@ -64,7 +64,7 @@ export async function startTestWorker(
   address = testEnv.address,
   activities: Partial<ActivityDeps> = {},
   live?: LiveConfig,
-  options: { maxCachedWorkflows?: number } = {},
+  options: Pick<CreateWorkerOptions, 'maxCachedWorkflows' | 'workflowBundle'> = {},
 ) {
   installTemporalLogging(createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }));
   const connection = await NativeConnection.connect({ address });

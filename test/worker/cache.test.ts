@@ -10,6 +10,7 @@ import { REQUESTS, testConfig } from '../helpers/config.js';
 import { startTestWorker, testClient, testEnv, uniqueTaskQueue } from '../helpers/env.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/target.js';
 import { workflowCacheOptions } from '../../worker/cache.js';
+import { bundleWorkflowsApart } from '../../worker/bundle.js';
 
 const alice: DecisionInput = { by: 'U0ALICE', ids: ['U0ALICE'], groups: [], decision: 'approve', version: 1, via: 'api' };
 
@@ -68,6 +69,26 @@ describe('the workflow cache (maxCachedWorkflows)', () => {
 
   it('runs workflow code on 2 threads (each call into a workflow waits on a watchdog thread; one thread was the bottleneck)', () => {
     assert.equal(worker.worker.workflowThreads(), 2);
+  });
+});
+
+describe('AIRLOCK_WORKFLOW_STACK_TRACES', () => {
+  it('a worker bundled with stack traces records where a pending action waits (the Web UI\'s stack-trace tab)', async () => {
+    const { client, close } = await testClient();
+    const target = await startCountingTarget();
+    const taskQueue = uniqueTaskQueue('stacks');
+    const worker = await startTestWorker(taskQueue, testEnv.address, {}, undefined, { workflowBundle: { code: await bundleWorkflowsApart({ stackTraces: true }) } });
+    try {
+      const config = testConfig({ targetUrl: target.url, taskQueue, temporalAddress: testEnv.address });
+      const settled = await new ActionGateway(client, config).submit(config.file.agents[0]!, REQUESTS.prodUpdate({ parameters: { set: { tier: 'bronze' }, where: { segment: 98 } } }), 5_000);
+      assert.equal(settled.status, 'awaiting_approval');
+      const stacks = await client.workflow.getHandle(workflowIdOf(settled.id)).query<string>('__stack_trace');
+      assert.match(stacks, /at decideAndExecute \(.*action-workflow\.ts:\d+:\d+\)/);
+    } finally {
+      await worker.stop();
+      await close();
+      await target.close();
+    }
   });
 });
 
