@@ -1,7 +1,7 @@
 /**
- * CPU of workflow code alone: replays every committed `airlockAction` history
- * (test/replay/histories) `rounds` times on one workflow thread, after a
- * warm-up, and prints the process's CPU time. Compares builds, e.g. with and
+ * CPU of workflow code alone: replays every committed history of the current
+ * action workflow type (test/replay/histories/airlockAction) `rounds` times on
+ * one workflow thread, after a warm-up, and prints the process's CPU time. Compares builds, e.g. with and
  * without a change to the workflows: `node dist/bench/replay-cpu.js [rounds]`.
  */
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -10,8 +10,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflows } from '../worker/bundle.js';
+import { ACTION_WORKFLOW_TYPE } from '../workflows/messages.js';
 
-const dir = join(resolve(fileURLToPath(new URL('../..', import.meta.url))), 'test', 'replay', 'histories', 'airlockAction');
+const dir = join(resolve(fileURLToPath(new URL('../..', import.meta.url))), 'test', 'replay', 'histories', ACTION_WORKFLOW_TYPE);
 const rounds = Number(process.argv[2] ?? 20);
 const histories = readdirSync(dir)
   .filter((f) => f.endsWith('.json'))
