@@ -169,6 +169,11 @@ export const LimitsConfig = z.strictObject({
   freezeAfter: z.number().int().min(1).optional(),
   /** Actions of one agent awaiting approval at once; another that needs approval is 429 `too_many_pending`. */
   maxPendingPerAgent: z.number().int().min(1).default(20),
+  /**
+   * Submissions one API process works on at once (each until it is answered, or
+   * for at most a second); more wait their turn, first come first served.
+   */
+  concurrentSubmissions: z.number().int().min(1).max(100_000).default(32),
   /** The same tool with the same parameters that failed this often within the window is refused: 409 `loop_detected`. */
   loop: z.strictObject({ failures: z.number().int().min(1).default(3), window: Duration.default(600_000) }).default({ failures: 3, window: 600_000 }),
   /**
@@ -352,6 +357,7 @@ export const AirlockFile = z
       parametersBytes: 64 * 1024,
       parametersDepth: MAX_PARAMETERS_DEPTH,
       maxPendingPerAgent: 20,
+      concurrentSubmissions: 32,
       loop: { failures: 3, window: 600_000 },
       workerAnswer: 30_000,
     }),

@@ -4,6 +4,7 @@ import { matchesAny } from '../../domain/glob.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AgentGateway } from '../agents/gateway.js';
 import { ApiError } from '../errors.js';
+import { Admission } from './admission.js';
 import type { ActionGateway } from './gateway.js';
 import { Velocity } from './velocity.js';
 
@@ -14,6 +15,7 @@ import { Velocity } from './velocity.js';
  */
 export class ActionSubmitter {
   private readonly velocity: Velocity;
+  private readonly admission: Admission;
 
   constructor(
     private readonly gateway: ActionGateway,
@@ -22,6 +24,7 @@ export class ActionSubmitter {
     private readonly limitsOf: () => LimitsConfig,
   ) {
     this.velocity = new Velocity(limitsOf);
+    this.admission = new Admission(() => limitsOf().concurrentSubmissions);
   }
 
   /** Submits `body` for `agent`, answering once it settles or `waitMs` ran out; throws {@link ApiError} on refusal. */
@@ -48,7 +51,9 @@ export class ActionSubmitter {
         { retryAfterS: throttle.retryAfterS },
       );
     }
-    const state = await this.gateway.submit(agent, body, waitMs);
+    const arrived = Date.now();
+    // The time spent waiting for a turn counts against the caller's wait.
+    const state = await this.admission.run(() => this.gateway.submit(agent, body, waitMs > 0 ? Math.max(1, waitMs - (Date.now() - arrived)) : 0));
     log.info({ actionId: state.id, status: state.status, tier: state.risk.tier, score: state.risk.score }, 'action submitted');
     return state;
   }

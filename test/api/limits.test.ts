@@ -10,11 +10,15 @@ describe('velocity and pending limits', () => {
   const fast = isolatedAgent('fast');
   const chatty = isolatedAgent('chatty');
   const flooding = isolatedAgent('flooding');
+  const queued = isolatedAgent('queued');
   before(async () => {
     stack = await startStack({
+      // Long enough for the queue's test's slow tool.
+      executorTimeout: '10s',
       edit: (file) => {
-        for (const a of [fast, chatty, flooding]) a.addTo(file);
-        file.limits = { agentPerMinute: 4, sessionPerMinute: 2, freezeAfter: 2, maxPendingPerAgent: 2 };
+        for (const a of [fast, chatty, flooding, queued]) a.addTo(file);
+        // One at a time: the tests besides the queue's own submit one after another.
+        file.limits = { agentPerMinute: 4, sessionPerMinute: 2, freezeAfter: 2, maxPendingPerAgent: 2, concurrentSubmissions: 1 };
       },
     });
   });
@@ -66,6 +70,19 @@ describe('velocity and pending limits', () => {
     assert.deepEqual([refused.body.error?.details.pending, refused.body.error?.details.limit], [2, 2]);
     assert.equal((await submit(flooding.key, REQUESTS.devRead({ sessionId: 'p4' }))).body.status, 'succeeded', 'an auto action needs no room');
     for (const p of pending) await stack.call('POST', `/v1/actions/${p.id}/cancel`, { key: flooding.key });
+  });
+
+  it('past concurrentSubmissions a submission waits its turn: it starts a second after the one at work began, not once that one has run', async () => {
+    // The first one's tool takes 3 s: it holds its place for at most a second of that.
+    stack.target.respond('crm.contacts.read', (call) => ({ status: 200, body: { ok: true }, delayMs: call.body.agentId === queued.id ? 3_000 : 0 }));
+    const [first, second] = await Promise.all([
+      submit(queued.key, REQUESTS.devRead({ sessionId: 'q-1' })),
+      new Promise((r) => setTimeout(r, 50)).then(() => submit(queued.key, REQUESTS.devRead({ sessionId: 'q-2' }))),
+    ]);
+    assert.deepEqual([first.body.status, second.body.status], ['succeeded', 'succeeded']);
+    const [a, b] = [first.body.id, second.body.id].map((id) => stack.target.callsFor(id)[0]!.at);
+    assert.ok(b! - a! >= 800, `the second reached its tool ${b! - a!} ms after the first: it did not wait its turn`);
+    assert.ok(b! - a! < 2_500, `the second reached its tool ${b! - a!} ms after the first: it waited for the first to run`);
   });
 });
 
