@@ -169,8 +169,6 @@ writeFileSync(configPath, stringify(benchConfig));
 const childEnv = { ...process.env, TEMPORAL_ADDRESS: server.address, LOG_LEVEL: logLevel };
 const airlockEnv = {
   ...childEnv,
-  // As `npm start` (and `npm run worker`, `npm run api`) run it: two malloc arenas (see the README, "Sizing").
-  MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
   PORT: String(apiPort),
   DEMO_TARGET_PORT: String(demoPort),
   AIRLOCK_CONFIG: configPath,
@@ -179,17 +177,30 @@ const airlockEnv = {
 };
 const extraNodeArgs = process.env.BENCH_AIRLOCK_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const scripts = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-/** Node's flags for an entry point as its npm script gives them (`npm start` for `dist/service/start.js`), then BENCH_AIRLOCK_NODE_ARGS. */
-const nodeArgsFor = (script: string, entry: string): string[] => {
-  const flags = new RegExp(`\\bnode((?:\\s+--\\S+)*)\\s+${entry.replaceAll('.', '\\.')}\\b`).exec(scripts[script] ?? '')?.[1];
-  if (flags === undefined) throw new Error(`package.json: the ${script} script does not run node ${entry}`);
-  return [...flags.split(/\s+/).filter(Boolean), ...extraNodeArgs, join(root, entry)];
+/**
+ * How an npm script runs an entry point (`npm start` runs `dist/service/start.js`):
+ * the environment it sets (`NAME=value`, `NAME=${NAME:-value}`) and node's flags,
+ * then BENCH_AIRLOCK_NODE_ARGS; so the bench measures what the script runs.
+ */
+const runOf = (script: string, entry: string): { args: string[]; env: Record<string, string> } => {
+  const m = new RegExp(`((?:\\w+=\\S+\\s+)*)node((?:\\s+--\\S+)*)\\s+${entry.replaceAll('.', '\\.')}\\b`).exec(scripts[script] ?? '');
+  if (!m) throw new Error(`package.json: the ${script} script does not run node ${entry}`);
+  const env: Record<string, string> = {};
+  for (const [, name, value] of m[1]!.matchAll(/(\w+)=(\S+)/g)) {
+    const fallback = /^\$\{(\w+):-(.*)\}$/.exec(value!);
+    env[name!] = fallback ? (process.env[fallback[1]!] ?? fallback[2]!) : value!;
+  }
+  return { args: [...m[2]!.split(/\s+/).filter(Boolean), ...extraNodeArgs, join(root, entry)], env };
+};
+const spawnAs = (script: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess => {
+  const run = runOf(script, entry);
+  return spawn(process.execPath, run.args, { env: { ...env, ...run.env }, stdio: ['ignore', 'pipe', 'inherit'] });
 };
 const airlock: { process: ChildProcess; ready: RegExp; what: string; name: string }[] =
   topology === 'single'
     ? [
         {
-          process: spawn(process.execPath, nodeArgsFor('start', 'dist/service/start.js'), { env: airlockEnv, stdio: ['ignore', 'pipe', 'inherit'] }),
+          process: spawnAs('start', 'dist/service/start.js', airlockEnv),
           ready: /Airlock is running/,
           what: 'the Airlock service',
           name: 'Airlock (dist/service/start.js)',
@@ -197,8 +208,8 @@ const airlock: { process: ChildProcess; ready: RegExp; what: string; name: strin
       ]
     : [
         // `info` only to see each start up; neither logs per action at that level.
-        { process: spawn(process.execPath, nodeArgsFor('worker', 'dist/worker/main.js'), { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /worker started/, what: 'the Airlock worker', name: 'Airlock worker' },
-        { process: spawn(process.execPath, nodeArgsFor('api', 'dist/api/main.js'), { env: { ...airlockEnv, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] }), ready: /api listening/, what: 'the Airlock API', name: 'Airlock API' },
+        { process: spawnAs('worker', 'dist/worker/main.js', { ...airlockEnv, LOG_LEVEL: 'info' }), ready: /worker started/, what: 'the Airlock worker', name: 'Airlock worker' },
+        { process: spawnAs('api', 'dist/api/main.js', { ...airlockEnv, LOG_LEVEL: 'info' }), ready: /api listening/, what: 'the Airlock API', name: 'Airlock API' },
       ];
 const baselineWorker = spawn(process.execPath, [join(root, 'dist', 'bench', 'baseline-worker.js')], {
   env: { ...childEnv, BASELINE_TASK_QUEUE: 'bench-baseline' },

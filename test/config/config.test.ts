@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { ConfigError, parseConfigFile, parseEnv } from '../../config/index.js';
 import { maxConcurrentOf } from '../../domain/config.js';
+import { workerSettingsOf } from '../../worker/index.js';
 import { exampleYaml } from '../helpers/config.js';
 import { ROOT } from '../helpers/env.js';
 
@@ -173,6 +174,25 @@ describe('configuration', () => {
     assert.equal(parseEnv({ [name]: '1' })[name], true);
     assert.equal(parseEnv({ [name]: 'false' })[name], false);
     assert.deepEqual(issuesOf(() => parseEnv({ [name]: 'yes' })), [name]);
+  });
+
+  it('limits.concurrentSubmissions is 32 unless set, a whole number from 1; anything else is refused naming it', () => {
+    assert.equal(parseConfigFile(edited((f) => delete f.limits.concurrentSubmissions), 'test.yaml').limits.concurrentSubmissions, 32);
+    assert.equal(parseConfigFile(edited((f) => delete f.limits), 'test.yaml').limits.concurrentSubmissions, 32);
+    assert.equal(parseConfigFile(edited((f) => (f.limits.concurrentSubmissions = 5)), 'test.yaml').limits.concurrentSubmissions, 5);
+    for (const bad of [0, 2.5, 'many']) {
+      assert.deepEqual(issuesOf(() => parseConfigFile(edited((f) => (f.limits.concurrentSubmissions = bad)), 'test.yaml')), ['limits.concurrentSubmissions'], String(bad));
+    }
+  });
+
+  it("the worker's settings come from the environment, and one not set leaves the worker's default", () => {
+    assert.deepEqual(workerSettingsOf(parseEnv({})), {});
+    assert.deepEqual(
+      workerSettingsOf(
+        parseEnv({ AIRLOCK_WORKFLOW_STACK_TRACES: 'true', AIRLOCK_MAX_CACHED_WORKFLOWS: '0', AIRLOCK_WORKFLOW_TASK_SLOTS: '7', AIRLOCK_WORKFLOW_THREADS: '3' }),
+      ),
+      { workflowStackTraces: true, maxCachedWorkflows: 0, workflowTaskSlots: 7, workflowThreads: 3 },
+    );
   });
 
   it('a bad file stops the API process at start-up with a message naming the field', () => {
