@@ -8,6 +8,9 @@ import { Admission } from './admission.js';
 import type { ActionGateway } from './gateway.js';
 import { Velocity } from './velocity.js';
 
+/** The shortest `?wait` (whole seconds). */
+const MIN_WAIT_MS = 1_000;
+
 /**
  * Every way an agent submits an action (HTTP, the MCP server, the MCP gateway)
  * goes through this one door, so none skips a check: the tool is the agent's,
@@ -52,8 +55,10 @@ export class ActionSubmitter {
       );
     }
     const arrived = Date.now();
-    // The time spent waiting for a turn counts against the caller's wait.
-    const state = await this.admission.run(() => this.gateway.submit(agent, body, waitMs > 0 ? Math.max(1, waitMs - (Date.now() - arrived)) : 0));
+    // The time spent waiting for a turn counts against the caller's wait, down to the shortest one a
+    // caller can ask for: the wait also bounds starting the workflow, and a start cut short is a 503.
+    const waitLeft = () => (waitMs === 0 ? 0 : Math.max(Math.min(waitMs, MIN_WAIT_MS), waitMs - (Date.now() - arrived)));
+    const state = await this.admission.run(() => this.gateway.submit(agent, body, waitLeft()));
     log.info({ actionId: state.id, status: state.status, tier: state.risk.tier, score: state.risk.score }, 'action submitted');
     return state;
   }

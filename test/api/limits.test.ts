@@ -11,12 +11,13 @@ describe('velocity and pending limits', () => {
   const chatty = isolatedAgent('chatty');
   const flooding = isolatedAgent('flooding');
   const queued = isolatedAgent('queued');
+  const waiting = isolatedAgent('waiting');
   before(async () => {
     stack = await startStack({
       // Long enough for the queue's test's slow tool.
       executorTimeout: '10s',
       edit: (file) => {
-        for (const a of [fast, chatty, flooding, queued]) a.addTo(file);
+        for (const a of [fast, chatty, flooding, queued, waiting]) a.addTo(file);
         // One at a time: the tests besides the queue's own submit one after another.
         file.limits = { agentPerMinute: 4, sessionPerMinute: 2, freezeAfter: 2, maxPendingPerAgent: 2, concurrentSubmissions: 1 };
       },
@@ -83,6 +84,28 @@ describe('velocity and pending limits', () => {
     const [a, b] = [first.body.id, second.body.id].map((id) => stack.target.callsFor(id)[0]!.at);
     assert.ok(b! - a! >= 800, `the second reached its tool ${b! - a!} ms after the first: it did not wait its turn`);
     assert.ok(b! - a! < 2_500, `the second reached its tool ${b! - a!} ms after the first: it waited for the first to run`);
+  });
+
+  it('the time spent waiting for a turn counts against ?wait, leaving at least a second: the answer is the state so far, never a 503', async () => {
+    stack.target.respond('crm.contacts.read', (call) => ({ status: 200, body: { ok: true }, delayMs: [queued.id, waiting.id].includes(String(call.body.agentId)) ? 3_000 : 0 }));
+    const first = submit(queued.key, REQUESTS.devRead({ sessionId: 'q-3' }));
+    await new Promise((r) => setTimeout(r, 50));
+    const sent = Date.now();
+    // Its turn comes a second later; its tool takes 3 s, so a wait of 2 s ends before it does.
+    const second = await submit(queued.key, REQUESTS.devRead({ sessionId: 'q-4' }), 2);
+    const took = Date.now() - sent;
+    assert.equal(second.status, 202, JSON.stringify(second.body));
+    assert.equal(second.body.status, 'executing');
+    assert.ok(took >= 1_800 && took < 2_700, `answered after ${took} ms: the wait of 2 s did not include the turn`);
+    // Two ahead of it: a wait of 1 s is used up in the queue, and it still gets its second.
+    const shortWait = await Promise.all([
+      submit(waiting.key, REQUESTS.devRead({ sessionId: 'w-1' })),
+      new Promise((r) => setTimeout(r, 50)).then(() => submit(waiting.key, REQUESTS.devRead({ sessionId: 'w-2' }))),
+      new Promise((r) => setTimeout(r, 100)).then(() => submit(waiting.key, REQUESTS.devRead({ sessionId: 'w-3' }), 1)),
+    ]);
+    assert.equal(shortWait[2].status, 202, `a wait of 1 s used up in the queue: ${JSON.stringify(shortWait[2].body)}`);
+    assert.equal(shortWait[2].body.status, 'executing');
+    assert.equal((await first).body.status, 'succeeded');
   });
 });
 
