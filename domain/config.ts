@@ -171,7 +171,7 @@ export const LimitsConfig = z.strictObject({
   maxPendingPerAgent: z.number().int().min(1).default(20),
   /**
    * Submissions one API process works on at once (each until it is answered, or
-   * for at most a second); more wait their turn, first come first served.
+   * for at most a second); more wait their turn, in rotation across agents.
    */
   concurrentSubmissions: z.number().int().min(1).max(100_000).default(32),
   /** The same tool with the same parameters that failed this often within the window is refused: 409 `loop_detected`. */

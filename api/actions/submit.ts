@@ -58,7 +58,7 @@ export class ActionSubmitter {
     // The time spent waiting for a turn counts against the caller's wait, down to the shortest one a
     // caller can ask for: the wait also bounds starting the workflow, and a start cut short is a 503.
     const waitLeft = () => (waitMs === 0 ? 0 : Math.max(Math.min(waitMs, MIN_WAIT_MS), waitMs - (Date.now() - arrived)));
-    const state = await this.admission.run(() => this.gateway.submit(agent, body, waitLeft()));
+    const state = await this.admission.run(agent.id, () => this.gateway.submit(agent, body, waitLeft()));
     log.info({ actionId: state.id, status: state.status, tier: state.risk.tier, score: state.risk.score }, 'action submitted');
     return state;
   }

@@ -22,7 +22,7 @@ describe('admission of submissions', () => {
     const started: string[] = [];
     const { work, end } = gatedWork(started);
     const admission = new Admission(() => 2, 60_000);
-    const runs = ['a', 'b', 'c', 'd', 'e'].map((n) => admission.run(work(n)));
+    const runs = ['a', 'b', 'c', 'd', 'e'].map((n) => admission.run('agent', work(n)));
     await tick();
     assert.deepEqual(started, ['a', 'b']);
     assert.deepEqual([admission.active, admission.queued], [2, 3]);
@@ -44,10 +44,10 @@ describe('admission of submissions', () => {
     const { work, end } = gatedWork(started);
     let limit = 1;
     const admission = new Admission(() => limit, 60_000);
-    const runs = [admission.run(work('a')), admission.run(work('b'))];
+    const runs = [admission.run('agent', work('a')), admission.run('agent', work('b'))];
     await tick();
     limit = 2;
-    runs.push(admission.run(work('c')));
+    runs.push(admission.run('agent', work('c')));
     await tick();
     assert.deepEqual(started, ['a', 'b'], 'b waited longer: it takes the new place, c waits');
     end('a');
@@ -61,7 +61,7 @@ describe('admission of submissions', () => {
     const started: string[] = [];
     const { work, end } = gatedWork(started);
     const admission = new Admission(() => 1, 50);
-    const runs = ['slow', 'next', 'last'].map((n) => admission.run(work(n)));
+    const runs = ['slow', 'next', 'last'].map((n) => admission.run('agent', work(n)));
     await tick();
     assert.deepEqual(started, ['slow']);
     await new Promise((r) => setTimeout(r, 80));
@@ -76,12 +76,28 @@ describe('admission of submissions', () => {
     assert.equal(admission.active, 0);
   });
 
+  it("one agent's flood does not hold up another's: turns go round the agents waiting, in order within each", async () => {
+    const started: string[] = [];
+    const { work, end } = gatedWork(started);
+    const admission = new Admission(() => 1, 60_000);
+    const runs = ['x1', 'x2', 'x3', 'x4'].map((n) => admission.run('flooding', work(n)));
+    runs.push(admission.run('other', work('y1')), admission.run('other', work('y2')));
+    await tick();
+    for (const n of ['x1', 'x2', 'y1', 'x3', 'y2', 'x4']) {
+      assert.equal(started.at(-1), n, `started so far: ${started.join(', ')}`);
+      end(n);
+      await tick();
+    }
+    await Promise.all(runs);
+    assert.deepEqual(started, ['x1', 'x2', 'y1', 'x3', 'y2', 'x4']);
+  });
+
   it('a failed submission frees its place', async () => {
     const started: string[] = [];
     const { work, end } = gatedWork(started);
     const admission = new Admission(() => 1, 60_000);
-    const failing = admission.run(work('fails', true));
-    const next = admission.run(work('next'));
+    const failing = admission.run('agent', work('fails', true));
+    const next = admission.run('agent', work('next'));
     await tick();
     end('fails');
     await assert.rejects(failing, /fails/);
@@ -96,7 +112,7 @@ describe('admission of submissions', () => {
     const { work, end } = gatedWork(started);
     let limit = 1;
     const admission = new Admission(() => limit, 60_000);
-    const runs = ['a', 'b', 'c', 'd'].map((n) => admission.run(work(n)));
+    const runs = ['a', 'b', 'c', 'd'].map((n) => admission.run('agent', work(n)));
     await tick();
     limit = 3;
     end('a');

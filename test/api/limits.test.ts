@@ -12,12 +12,14 @@ describe('velocity and pending limits', () => {
   const flooding = isolatedAgent('flooding');
   const queued = isolatedAgent('queued');
   const waiting = isolatedAgent('waiting');
+  const flooder = isolatedAgent('flooder');
+  const patient = isolatedAgent('patient');
   before(async () => {
     stack = await startStack({
       // Long enough for the queue's test's slow tool.
       executorTimeout: '10s',
       edit: (file) => {
-        for (const a of [fast, chatty, flooding, queued, waiting]) a.addTo(file);
+        for (const a of [fast, chatty, flooding, queued, waiting, flooder, patient]) a.addTo(file);
         // One at a time: the tests besides the queue's own submit one after another.
         file.limits = { agentPerMinute: 4, sessionPerMinute: 2, freezeAfter: 2, maxPendingPerAgent: 2, concurrentSubmissions: 1 };
       },
@@ -106,6 +108,21 @@ describe('velocity and pending limits', () => {
     assert.equal(shortWait[2].status, 202, `a wait of 1 s used up in the queue: ${JSON.stringify(shortWait[2].body)}`);
     assert.equal(shortWait[2].body.status, 'executing');
     assert.equal((await first).body.status, 'succeeded');
+  });
+
+  it("an agent's flood waits behind itself: another agent's submission is taken before the flood's later ones", async () => {
+    const slow = new Set([flooder.id, patient.id]);
+    stack.target.respond('crm.contacts.read', (call) => ({ status: 200, body: { ok: true }, delayMs: slow.has(String(call.body.agentId)) ? 2_000 : 0 }));
+    const later = (ms: number, key: string, sessionId: string) => new Promise((r) => setTimeout(r, ms)).then(() => submit(key, REQUESTS.devRead({ sessionId })));
+    const answers = await Promise.all([
+      later(0, flooder.key, 'f-1'),
+      later(30, flooder.key, 'f-2'),
+      later(60, flooder.key, 'f-3'),
+      later(90, patient.key, 'p-1'),
+    ]);
+    assert.deepEqual(answers.map((a) => a.body.status), ['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    const order = answers.map((a) => a.body.id).sort((x, y) => stack.target.callsFor(x)[0]!.at - stack.target.callsFor(y)[0]!.at);
+    assert.deepEqual(order, [answers[0]!.body.id, answers[1]!.body.id, answers[3]!.body.id, answers[2]!.body.id], 'f-1, f-2, then the other agent, then f-3');
   });
 });
 
