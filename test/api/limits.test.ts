@@ -29,6 +29,11 @@ describe('velocity and pending limits', () => {
     await stack.close();
   });
 
+  /** The read tool answers these agents after `ms`, everyone else at once. */
+  const slowFor = (agents: { id: string }[], ms: number) => {
+    const ids = new Set(agents.map((a) => a.id));
+    stack.target.respond('crm.contacts.read', (call) => ({ status: 200, body: { ok: true }, delayMs: ids.has(String(call.body.agentId)) ? ms : 0 }));
+  };
   const submit = (key: string, body: unknown, wait = 10) => stack.call<ActionState>('POST', `/v1/actions?wait=${wait}`, { key, body });
 
   it('over agentPerMinute → 429 rate_limited with Retry-After; bursting past freezeAfter refusals freezes the agent (by airlock)', async () => {
@@ -77,7 +82,7 @@ describe('velocity and pending limits', () => {
 
   it('past concurrentSubmissions a submission waits its turn: it starts a second after the one at work began, not once that one has run', async () => {
     // The first one's tool takes 3 s: it holds its place for at most a second of that.
-    stack.target.respond('crm.contacts.read', (call) => ({ status: 200, body: { ok: true }, delayMs: call.body.agentId === queued.id ? 3_000 : 0 }));
+    slowFor([queued], 3_000);
     const [first, second] = await Promise.all([
       submit(queued.key, REQUESTS.devRead({ sessionId: 'q-1' })),
       new Promise((r) => setTimeout(r, 50)).then(() => submit(queued.key, REQUESTS.devRead({ sessionId: 'q-2' }))),
@@ -89,7 +94,7 @@ describe('velocity and pending limits', () => {
   });
 
   it('the time spent waiting for a turn counts against ?wait, leaving at least a second: the answer is the state so far, never a 503', async () => {
-    stack.target.respond('crm.contacts.read', (call) => ({ status: 200, body: { ok: true }, delayMs: [queued.id, waiting.id].includes(String(call.body.agentId)) ? 3_000 : 0 }));
+    slowFor([queued, waiting], 3_000);
     const first = submit(queued.key, REQUESTS.devRead({ sessionId: 'q-3' }));
     await new Promise((r) => setTimeout(r, 50));
     const sent = Date.now();
@@ -111,8 +116,7 @@ describe('velocity and pending limits', () => {
   });
 
   it("an agent's flood waits behind itself: another agent's submission is taken before the flood's later ones", async () => {
-    const slow = new Set([flooder.id, patient.id]);
-    stack.target.respond('crm.contacts.read', (call) => ({ status: 200, body: { ok: true }, delayMs: slow.has(String(call.body.agentId)) ? 2_000 : 0 }));
+    slowFor([flooder, patient], 2_000);
     const later = (ms: number, key: string, sessionId: string) => new Promise((r) => setTimeout(r, ms)).then(() => submit(key, REQUESTS.devRead({ sessionId })));
     const answers = await Promise.all([
       later(0, flooder.key, 'f-1'),
