@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { SessionOutcome, StandingClaim, StandingUse } from '../domain/session-rules.js';
+import { SESSION_BATCH_WINDOW_MS, type SessionOutcome, type StandingClaim, type StandingUse } from '../domain/session-rules.js';
 import { SESSION_TTL_MS, SessionReader } from '../lib/session-reader.js';
 import { claimStandingUpdate, sessionOutcomesSignal, sessionWorkflowId } from '../workflows/messages.js';
 
@@ -50,30 +50,34 @@ export function createSessionCheck(): (ref: SessionRef) => Promise<void> {
 
 /** How long a worker gathers the executed actions of a session near its budget before telling it. */
 export const SESSION_FLUSH_MS = 100;
-/** ...and of a session far from it (below half of it, counting what is gathered). */
-export const SESSION_LAZY_FLUSH_MS = 5_000;
 
 /**
  * Tells sessions of their executed actions in batches, one signal per session
  * per flush instead of one per action, so an auto action costs its session
  * nothing on the way. A session seldom runs two actions at once, so batches
  * must span seconds to hold more than one: a session below half of its budget
- * (with what is gathered) hears within {@link SESSION_LAZY_FLUSH_MS}, one
- * nearer within {@link SESSION_FLUSH_MS}, so the budget is exact where it
- * decides. Best effort: a worker that dies loses one batch of bookkeeping (the
- * first steps of sequences are recorded by the API before they run, so
- * sequence rules lose nothing).
+ * (with what is gathered) hears within `sessions.batchWindow`, one nearer
+ * within {@link SESSION_FLUSH_MS}, so the budget is exact where it decides. A
+ * session that ends meanwhile still takes them (it lingers, see
+ * `SESSION_LINGER_MS`). Best effort: a worker that dies loses one batch of
+ * bookkeeping (the first steps of sequences are recorded by the API before
+ * they run, so sequence rules lose nothing).
  */
 export class SessionLedger {
   private readonly batches = new Map<string, { client: Client; outcomes: SessionOutcome[]; due: number }>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
 
+  constructor(
+    /** `sessions.batchWindow` in force, read at each session's first outcome of a batch. */
+    private readonly windowOf: () => number = () => SESSION_BATCH_WINDOW_MS,
+  ) {}
+
   /** Queues one executed action's outcome for its session. */
   add(client: Client, ref: SessionRef, outcome: SessionOutcome): void {
     const id = sessionWorkflowId(ref.agentId, ref.sessionId);
     const now = Date.now();
-    const batch = this.batches.get(id) ?? { client, outcomes: [], due: now + SESSION_LAZY_FLUSH_MS };
+    const batch = this.batches.get(id) ?? { client, outcomes: [], due: now + this.windowOf() };
     batch.outcomes.push(outcome);
     const gathered = batch.outcomes.reduce((sum, o) => sum + o.score, 0);
     // Unknown budgets (older workflow input) are treated as near.

@@ -3,6 +3,7 @@ import { Environment, MAX_PARAMETERS_DEPTH, Operation, PrincipalId, Sensitivity,
 import { Duration } from './duration.js';
 import { mcpToolIssues, mcpTools } from './mcp-tools.js';
 import { Policy } from './policy.js';
+import { MAX_SESSION_BATCH_WINDOW_MS, SESSION_BATCH_WINDOW_MS } from './session-rules.js';
 import { WEBHOOK_EVENTS } from './webhook-events.js';
 
 const Sha256Hex = z
@@ -198,6 +199,15 @@ export const SessionsConfig = z.strictObject({
   driftTier: Tier.exclude(['auto']).default('review'),
   /** The longest `ttl` a session may ask for. */
   maxTtl: Duration.default(7 * 24 * 3_600_000),
+  /**
+   * How long a worker gathers the executed actions of a session below half of
+   * its budget before telling it, in one signal. Longer costs Temporal less
+   * (a signal and a workflow task per session per window) and shows a
+   * session's record later; the budget is exact either way (nearer, 100 ms).
+   */
+  batchWindow: Duration.default(SESSION_BATCH_WINDOW_MS).refine((ms) => ms >= 100 && ms <= MAX_SESSION_BATCH_WINDOW_MS, {
+    message: `between 100ms and ${MAX_SESSION_BATCH_WINDOW_MS / 1000}s`,
+  }),
 });
 export type SessionsConfig = z.output<typeof SessionsConfig>;
 
@@ -361,7 +371,7 @@ export const AirlockFile = z
       loop: { failures: 3, window: 600_000 },
       workerAnswer: 30_000,
     }),
-    sessions: SessionsConfig.default({ defaults: { riskBudget: 150, ttl: 8 * 3_600_000 }, driftTier: 'review', maxTtl: 7 * 24 * 3_600_000 }),
+    sessions: SessionsConfig.default({ defaults: { riskBudget: 150, ttl: 8 * 3_600_000 }, driftTier: 'review', maxTtl: 7 * 24 * 3_600_000, batchWindow: SESSION_BATCH_WINDOW_MS }),
     grants: GrantsConfig.default({ issuer: 'airlock', ttl: MAX_GRANT_TTL_MS, keys: [] }),
     approvals: ApprovalsConfig.default({
       timeout: 3_600_000,

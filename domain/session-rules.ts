@@ -6,6 +6,18 @@ import type { SessionAction, SessionState, SessionStatus, SessionTouch, Standing
 /** Settled actions a session shows (its count keeps counting). */
 export const RECENT_ACTIONS = 10;
 
+/** `sessions.batchWindow` by default: how long a worker gathers the executed actions of a session far from its budget before telling it. */
+export const SESSION_BATCH_WINDOW_MS = 30_000;
+/** The longest `sessions.batchWindow`. */
+export const MAX_SESSION_BATCH_WINDOW_MS = 60_000;
+
+/**
+ * How long an ended session still takes the outcomes its workers gathered
+ * before it ended: longer than any batch is held, with room for the signal.
+ * Without it, the last actions of a closed session would never count.
+ */
+export const SESSION_LINGER_MS = MAX_SESSION_BATCH_WINDOW_MS + 10_000;
+
 /** What the action workflow tells its session when it settles. */
 export interface SessionOutcome {
   actionId: string;

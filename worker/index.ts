@@ -127,6 +127,7 @@ export function activityDepsFor(config: ConfigInput, grantKeys: GrantKeys): Acti
     tools: () => source.current.file.tools,
     webhooks: () => source.current.file.webhooks,
     mcp: { upstreams: () => source.current.file.mcp.upstreams, configPath: () => source.current.path },
+    ledger: new SessionLedger(() => source.current.file.sessions.batchWindow),
   };
 }
 

@@ -1,6 +1,6 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, patched, setHandler, sleep, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { SessionState } from '../domain/session.js';
-import { addStanding, claimStanding, markPending, recordOutcome, statusAt } from '../domain/session-rules.js';
+import { addStanding, claimStanding, markPending, recordOutcome, SESSION_LINGER_MS, statusAt } from '../domain/session-rules.js';
 import { claimStandingUpdate, closeSessionUpdate, pendingTouchUpdate, sessionOutcomesSignal, grantStandingSignal, SESSION_MEMO, sessionOutcomeSignal, sessionQuery } from './messages.js';
 
 /** Input of {@link sessionWorkflow}: the session as opened, or as carried across continue-as-new. */
@@ -15,8 +15,9 @@ const MAX_HISTORY_EVENTS = 2_000;
  * One agent session: records its settled actions (count, recent ones, points
  * spent, what executed actions touched) and its standing approvals, and keeps
  * the state in its memo so the API scores the next action with a describe (no
- * worker needed). Scoring itself stays outside: this only keeps facts. Ends
- * when the session is closed or its ttl runs out.
+ * worker needed). Scoring itself stays outside: this only keeps facts. Closed
+ * or past its ttl, it still takes the outcomes workers gathered before that
+ * for {@link SESSION_LINGER_MS}, then ends.
  */
 export async function sessionWorkflow(input: SessionWorkflowInput): Promise<SessionState> {
   let state = input.state;
@@ -84,6 +85,8 @@ export async function sessionWorkflow(input: SessionWorkflowInput): Promise<Sess
       await continueAsNew<typeof sessionWorkflow>({ state });
     }
   }
+  // Sessions that ended before this change completed at once (their histories carry no timer).
+  if (patched('airlock-session-linger')) await sleep(SESSION_LINGER_MS);
   await condition(allHandlersFinished);
   return state;
 }

@@ -18,6 +18,8 @@ describe('sessions', () => {
         agent.addTo(file);
         other.addTo(file);
         file.sessions.defaults = { riskBudget: 90, ttl: '2h' };
+        // Batches of sessions far from their budget are sent after 3 s here (30 s by default).
+        file.sessions.batchWindow = '3s';
       },
     });
   });
@@ -166,6 +168,17 @@ describe('sessions', () => {
     const history = await stack.client.workflow.getHandle(sessionWorkflowId(agent.id, sessionId)).fetchHistory();
     const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'actionsExecuted');
     assert.equal(signals.length, 1, 'three reads, one signal');
+  });
+
+  it('a session closed while its executed actions wait in a batch still takes them: its last actions count', async () => {
+    const sessionId = fresh('closed-late');
+    await declare({ sessionId, intent: 'one read, then done', riskBudget: 10_000 });
+    assert.equal((await submit(REQUESTS.devRead({ sessionId }))).body.status, 'succeeded');
+    const closed = await stack.call<SessionState>('DELETE', `/v1/sessions/${sessionId}`, { key: agent.key });
+    assert.equal(closed.body.actions.count, 0, 'closed before the batch was sent');
+    const state = await settledIn(sessionId, 1);
+    assert.equal(state.status, 'closed');
+    assert.equal(state.spent, 5);
   });
 
   it('closing a session cancels its actions awaiting approval and refuses new ones with 409 session_closed', async () => {

@@ -185,6 +185,16 @@ describe('configuration', () => {
     }
   });
 
+  it('sessions.batchWindow is 30 s unless set, from 100 ms to 60 s; anything else is refused naming it', () => {
+    assert.equal(parseConfigFile(edited((f) => delete f.sessions.batchWindow), 'test.yaml').sessions.batchWindow, 30_000);
+    assert.equal(parseConfigFile(edited((f) => delete f.sessions), 'test.yaml').sessions.batchWindow, 30_000);
+    assert.equal(parseConfigFile(edited((f) => (f.sessions.batchWindow = '5s')), 'test.yaml').sessions.batchWindow, 5_000);
+    assert.equal(parseConfigFile(edited((f) => (f.sessions.batchWindow = '60s')), 'test.yaml').sessions.batchWindow, 60_000);
+    for (const bad of ['50ms', '61s', 'soon']) {
+      assert.deepEqual(issuesOf(() => parseConfigFile(edited((f) => (f.sessions.batchWindow = bad)), 'test.yaml')), ['sessions.batchWindow'], bad);
+    }
+  });
+
   it("the worker's settings come from the environment, and one not set leaves the worker's default", () => {
     assert.deepEqual(workerSettingsOf(parseEnv({})), {});
     assert.deepEqual(

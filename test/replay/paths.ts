@@ -42,6 +42,8 @@ export const REQUIRED_PATHS = [
   'tool-overflow',
   'webhooks-delivered',
   'agent-frozen-webhook',
+  // Since sessions linger once ended: the outcome of an action batched before the close, taken after it.
+  'session-closed-lingered',
 ] as const;
 
 type Path = (typeof REQUIRED_PATHS)[number];
@@ -187,6 +189,10 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
     // (the history kept was recorded before that: approved, then cancelled by the executor's check).
     await stack.call('POST', `/v1/actions/${closing.id}/decision`, { key: KEYS.bob, body: { decision: 'approve', version: 1 } });
     ids.set('session-closed-cancelled', { stack, id: closing.id });
+    // Opened by its action, so with the default budget (far from spent): its outcome waits for the batch window.
+    const lingering = `rec-linger-${randomUUID().slice(0, 8)}`;
+    await submit(stack, REQUESTS.devRead({ sessionId: lingering }));
+    await stack.call('DELETE', `/v1/sessions/${lingering}`, { key: KEYS.billingAgent });
 
     // Since breakers: Slack calls on their own queue; an execution that waited for its tool's open
     // breaker (on the tool's own queue), then ran as its probe; the breaker's own workflow.
@@ -258,8 +264,8 @@ export async function recordPaths(): Promise<{ name: Path; workflowId: string }[
 
     const out: { name: Path; workflowId: string }[] = [];
     for (const name of REQUIRED_PATHS) {
-      if (name === 'session-closed') {
-        const workflowId = sessionWorkflowId('billing-agent', sessionId);
+      if (name === 'session-closed' || name === 'session-closed-lingered') {
+        const workflowId = sessionWorkflowId('billing-agent', name === 'session-closed' ? sessionId : lingering);
         await stack.client.workflow.getHandle(workflowId).result();
         out.push({ name, workflowId });
         continue;
