@@ -23,7 +23,8 @@
  * BENCH_TOPOLOGY=split runs Airlock as an API process and a worker process
  * instead of `npm start`'s one. BENCH_LOG_LEVEL (default warn) is the level of
  * Airlock and of the bare HTTP handler. BENCH_AIRLOCK_NODE_ARGS (space-separated)
- * are given to node for Airlock's processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+ * are given to node for Airlock's processes, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`;
+ * BENCH_BASELINE_NODE_ARGS to the baseline worker's, to profile both sides alike.
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -211,7 +212,7 @@ const airlock: { process: ChildProcess; ready: RegExp; what: string; name: strin
         { process: spawnAs('worker', 'dist/worker/main.js', { ...airlockEnv, LOG_LEVEL: 'info' }), ready: /worker started/, what: 'the Airlock worker', name: 'Airlock worker' },
         { process: spawnAs('api', 'dist/api/main.js', { ...airlockEnv, LOG_LEVEL: 'info' }), ready: /api listening/, what: 'the Airlock API', name: 'Airlock API' },
       ];
-const baselineWorker = spawn(process.execPath, [join(root, 'dist', 'bench', 'baseline-worker.js')], {
+const baselineWorker = spawn(process.execPath, [...(process.env.BENCH_BASELINE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(root, 'dist', 'bench', 'baseline-worker.js')], {
   env: { ...childEnv, BASELINE_TASK_QUEUE: 'bench-baseline' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
