@@ -363,28 +363,14 @@ export const AirlockFile = z
     /** The sensitivity of what tools touch, by resource type and id. */
     resources: z.array(ResourceClass).default([]),
     policy: Policy,
-    limits: LimitsConfig.default({
-      parametersBytes: 64 * 1024,
-      parametersDepth: MAX_PARAMETERS_DEPTH,
-      maxPendingPerAgent: 20,
-      concurrentSubmissions: 32,
-      loop: { failures: 3, window: 600_000 },
-      workerAnswer: 30_000,
-    }),
-    sessions: SessionsConfig.default({ defaults: { riskBudget: 150, ttl: 8 * 3_600_000 }, driftTier: 'review', maxTtl: 7 * 24 * 3_600_000, batchWindow: SESSION_BATCH_WINDOW_MS }),
-    grants: GrantsConfig.default({ issuer: 'airlock', ttl: MAX_GRANT_TTL_MS, keys: [] }),
-    approvals: ApprovalsConfig.default({
-      timeout: 3_600_000,
-      maxAge: 3_600_000,
-      reviewers: [],
-      criticalApprovers: [],
-      routes: [],
-      standing: { count: 5, minutes: 60 },
-      slackRetry: { maxAttempts: 5, initialInterval: 1000, backoffCoefficient: 2, maximumInterval: 30_000 },
-    }),
+    // A section left out is parsed as empty, so its defaults are its fields' own (written once, above).
+    limits: LimitsConfig.prefault({}),
+    sessions: SessionsConfig.prefault({}),
+    grants: GrantsConfig.prefault({}),
+    approvals: ApprovalsConfig.prefault({}),
     /** Receivers of signed webhooks. */
     webhooks: z.array(WebhookConfig).default([]),
-    mcp: McpConfig.default({ wait: 20_000, upstreams: {} }),
+    mcp: McpConfig.prefault({}),
   })
   .superRefine((file, ctx) => {
     const seen = new Map<string, string>();
